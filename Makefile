@@ -1,0 +1,49 @@
+# Two commands do everything: `make up` (run it) and `make test` (prove it).
+# The first interpreter that really runs and is 3.11 or 3.12 (durable_rules does not import on 3.13).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null \
+	&& command -v $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: up test worker api demo lint migrate bench bench-rules clean venv
+
+# Idempotent bootstrap: rebuilt only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 ou 3.12 introuvable"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+up: $(STAMP)
+	$(BIN)/python -m core.devstack
+
+worker: $(STAMP)
+	$(BIN)/python worker.py
+
+api: $(STAMP) migrate
+	$(BIN)/uvicorn api.main:app --host $${SIAO_API_HOST:-127.0.0.1} --port $${SIAO_API_PORT:-8000}
+
+migrate: $(STAMP)
+	$(BIN)/alembic upgrade head
+
+demo: $(STAMP)
+	$(BIN)/python -m core.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+bench: $(STAMP)
+	$(BIN)/python bench/pathway.py
+
+clean:
+	rm -rf var/*.db var/*.db-* var/*.log

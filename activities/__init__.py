@@ -1,0 +1,1 @@
+"""Every side effect of a pathway: database writes, policy reads, alerts."""

@@ -1,0 +1,152 @@
+"""Activities of the pathway workflow. Dependencies are injected so tests use a real test DB."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.writers import WRITERS
+from core.db import session_scope
+from models.pathway import (
+    Action,
+    ApplyActionInput,
+    DeadlineDurations,
+    LoadDeadlinesInput,
+    MissedDeadlineInput,
+)
+from models.records import Alert, Household, Submission, TimelineEvent, utcnow
+from rules.policy import PolicyError, load_deadlines
+
+log = structlog.get_logger()
+
+
+@dataclass
+class PathwayActivities:
+    engine: Engine
+    policies_dir: Path
+
+    @activity.defn(name="apply_action")
+    def apply_action(self, inp: ApplyActionInput) -> bool:
+        """Write an accepted action once: records, read model, timeline.
+
+        Returns False when the submission was already applied (a retried action), so the
+        workflow does not move the pathway twice.
+        """
+        bound = log.bind(household_id=inp.household_id, workflow_id=inp.workflow_id)
+        with session_scope(self.engine) as session:
+            payload: dict = {}
+            if inp.submission_id is not None:
+                submission = session.get(Submission, inp.submission_id)
+                if submission is None:
+                    raise ApplicationError(
+                        "saisie introuvable", type="SubmissionMissing", non_retryable=True
+                    )
+                if submission.status == "applied":
+                    bound.info("action_already_applied", action=inp.action)
+                    return False
+                payload = dict(submission.payload)
+                submission.status, submission.payload = "applied", {}
+                submission.applied_at = utcnow()
+                session.add(submission)
+            WRITERS[inp.action](session, inp, payload)
+            session.flush()
+            household = session.get(Household, inp.household_id)
+            if household is None:
+                raise ApplicationError(
+                    "ménage introuvable", type="HouseholdMissing", non_retryable=True
+                )
+            household.stage = inp.stage_after
+            household.overdue = inp.overdue
+            household.next_deadline = inp.next_deadline
+            household.updated_at = utcnow()
+            if inp.referent_structure:
+                household.referent_structure = inp.referent_structure
+            if inp.action is Action.EXIT:
+                household.exit_situation = inp.exit_situation
+                household.closed_at = inp.occurred_at
+            session.add(household)
+            self._resolve_alerts(session, inp)
+            session.add(
+                TimelineEvent(
+                    household_id=inp.household_id,
+                    workflow_id=inp.workflow_id,
+                    action=inp.action,
+                    actor=inp.actor,
+                    occurred_at=inp.occurred_at,
+                    stage_before=inp.stage_before,
+                    stage_after=inp.stage_after,
+                    submission_id=inp.submission_id,
+                    detail={"resolved": [k.value for k in inp.resolved]} if inp.resolved else {},
+                )
+            )
+        bound.info("action_applied", action=inp.action, stage=inp.stage_after)
+        return True
+
+    @staticmethod
+    def _resolve_alerts(session, inp: ApplyActionInput) -> None:  # type: ignore[no-untyped-def]
+        if not inp.resolved:
+            return
+        open_alerts = session.exec(
+            select(Alert).where(
+                Alert.household_id == inp.household_id,
+                col(Alert.kind).in_([k.value for k in inp.resolved]),
+                col(Alert.resolved_at).is_(None),
+            )
+        )
+        for alert in open_alerts:
+            alert.resolved_at = inp.occurred_at
+            session.add(alert)
+
+    @activity.defn(name="load_deadlines")
+    def load_deadlines(self, inp: LoadDeadlinesInput) -> DeadlineDurations:
+        try:
+            return load_deadlines(self.policies_dir, inp.departement)
+        except PolicyError as exc:
+            # The file is wrong, not the network: retrying will not help until staff fix it.
+            raise ApplicationError(str(exc), type="PolicyInvalid", non_retryable=True) from exc
+
+    @activity.defn(name="record_missed_deadline")
+    def record_missed_deadline(self, inp: MissedDeadlineInput) -> None:
+        """Alert the lead referent (R-EVAL-5) and mark the household overdue. Idempotent."""
+        with session_scope(self.engine) as session:
+            household = session.get(Household, inp.household_id)
+            if household is None:
+                return
+            already = session.exec(
+                select(Alert).where(
+                    Alert.household_id == inp.household_id,
+                    Alert.kind == inp.kind.value,
+                    col(Alert.resolved_at).is_(None),
+                )
+            ).first()
+            if already:
+                return
+            session.add(
+                Alert(
+                    household_id=inp.household_id,
+                    kind=inp.kind,
+                    recipient_structure=household.referent_structure,
+                    due_at=inp.due_at,
+                    policy_version=inp.policy_version,
+                )
+            )
+            household.overdue = True
+            household.updated_at = utcnow()
+            session.add(household)
+            session.add(
+                TimelineEvent(
+                    household_id=inp.household_id,
+                    workflow_id=inp.workflow_id,
+                    action="deadline_missed",
+                    actor="system",
+                    occurred_at=inp.due_at,
+                    stage_before=inp.stage,
+                    stage_after=inp.stage,
+                    detail={"kind": inp.kind.value, "policy_version": inp.policy_version},
+                )
+            )
+        log.info("deadline_missed", household_id=inp.household_id, kind=inp.kind)

@@ -1,0 +1,76 @@
+"""How each accepted action turns its staged submission into records (one function per action)."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models.evaluations import (
+    CommissionDecision,
+    FlashEvaluation,
+    InDepthEvaluation,
+    Orientation,
+    Placement,
+    Review,
+)
+from models.pathway import Action, ApplyActionInput
+from models.records import Household, Person
+
+Writer = Callable[[Session, ApplyActionInput, dict[str, Any]], None]
+
+
+def _report(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
+    members = payload.pop("members")
+    payload.pop("id", None)
+    household = Household.model_validate(
+        {**payload, "id": inp.household_id, "workflow_id": inp.workflow_id, "stage": inp.stage_after}
+    )
+    session.add(household)
+    session.flush()  # persons reference the household
+    for member in members:
+        session.add(Person.model_validate({**member, "household_id": inp.household_id}))
+
+
+def _record(table: type, **extra: Any) -> Writer:
+    def write(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
+        row = {**payload, **extra, "household_id": inp.household_id}
+        session.add(table.model_validate({**row, "submission_id": inp.submission_id}))
+
+    return write
+
+
+def _answer_orientation(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
+    latest = session.exec(
+        select(Orientation)
+        .where(Orientation.household_id == inp.household_id)
+        .order_by(col(Orientation.proposed_at).desc(), col(Orientation.id).desc())
+    ).first()
+    if latest is None:  # the transition table makes this impossible; say so if it happens
+        raise LookupError("aucune orientation à laquelle répondre")
+    latest.answer = payload["answer"]
+    latest.answered_at = datetime.fromisoformat(payload["answered_at"])
+    latest.refused_by = payload.get("refused_by")
+    latest.refusal_reason = payload.get("refusal_reason")
+    latest.refusal_detail = payload.get("refusal_detail")
+    session.add(latest)
+
+
+def _exit(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
+    """Exit data lives on the household itself (see `apply_action`)."""
+
+
+WRITERS: dict[Action, Writer] = {
+    Action.REPORT: _report,
+    Action.FLASH_EVALUATION: _record(FlashEvaluation),
+    Action.IN_DEPTH_EVALUATION: _record(InDepthEvaluation),
+    Action.COMMISSION_DECISION: _record(CommissionDecision),
+    Action.ORIENTATION: _record(Orientation),
+    Action.ACCEPT_ORIENTATION: _answer_orientation,
+    Action.REFUSE_ORIENTATION: _answer_orientation,
+    Action.ADMISSION: _record(Placement, kind="admission"),
+    Action.HOUSING: _record(Placement, kind="housing"),
+    Action.REVIEW: _record(Review, kind="review"),
+    Action.FOLLOW_UP: _record(Review, kind="follow_up"),
+    Action.EXIT: _exit,
+}

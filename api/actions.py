@@ -1,0 +1,135 @@
+"""Send one caseworker action to its pathway: stage the entry, run the update, map the outcome.
+
+The entry's personal contents are staged in the database under the update id; only the action,
+dates and coded facts go to Temporal. A refused action leaves nothing behind.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError
+from core.db import session_scope
+from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage
+from models.records import Household, Submission
+from models.schemas import PathwayView
+from workflows import search_attributes as sa
+from workflows.pathway import PathwayWorkflow, workflow_id
+
+
+def submission_id(action: Action, idempotency_key: str | None) -> str:
+    return f"{action.value}:{idempotency_key or uuid.uuid4()}"
+
+
+def _stage(engine: Engine, sid: str, household_id: str, action: Action, payload: dict,
+           actor: str) -> None:
+    with session_scope(engine) as session:
+        existing = session.get(Submission, sid)
+        if existing is not None:
+            if existing.household_id != household_id or existing.action != action:
+                raise ApiError(409, "Cette clé d'idempotence a déjà servi pour une autre action.")
+            return  # a retry: the update id dedups it in Temporal, the activity in the database
+        session.add(Submission(id=sid, household_id=household_id, action=action, payload=payload,
+                               actor=actor))
+
+
+def _unstage(engine: Engine, sid: str) -> None:
+    with session_scope(engine) as session:
+        submission = session.get(Submission, sid)
+        if submission is not None and submission.status == "pending":
+            session.delete(submission)
+
+
+def household_exists(engine: Engine, household_id: str) -> bool:
+    with session_scope(engine) as session:
+        return session.get(Household, household_id) is not None
+
+
+async def send(
+    client: Client,
+    engine: Engine,
+    task_queue: str,
+    *,
+    household_id: str,
+    departement: str | None,
+    action: Action,
+    body: BaseModel | None,
+    occurred_at: datetime,
+    actor: str,
+    idempotency_key: str | None,
+    **fields: Any,
+) -> PathwayView:
+    if action is not Action.REPORT and not await run_in_threadpool(
+        household_exists, engine, household_id
+    ):
+        raise ApiError(404, "Ménage inconnu.")
+    sid = submission_id(action, idempotency_key)
+    payload = body.model_dump(mode="json") if body is not None else {}
+    await run_in_threadpool(_stage, engine, sid, household_id, action, payload, actor)
+    inp = ActionInput(action=action, submission_id=sid, occurred_at=occurred_at, actor=actor,
+                      **fields)
+    wid = workflow_id(household_id)
+    try:
+        if action is Action.REPORT:
+            assert departement is not None
+            start = WithStartWorkflowOperation(
+                PathwayWorkflow.run,
+                PathwayInput(household_id=household_id, departement=departement),
+                id=wid,
+                task_queue=task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=TypedSearchAttributes([
+                    sa.DEPARTEMENT.value_set(departement), sa.STAGE.value_set(Stage.REPORTED.value)
+                ]),
+                static_summary=f"Parcours SIAO — département {departement}",
+            )
+            state = await client.execute_update_with_start_workflow(
+                PathwayWorkflow.act, inp, start_workflow_operation=start, id=sid
+            )
+        else:
+            handle = client.get_workflow_handle_for(PathwayWorkflow.run, wid)
+            state = await handle.execute_update(PathwayWorkflow.act, inp, id=sid)
+    except WorkflowUpdateFailedError as exc:
+        await run_in_threadpool(_unstage, engine, sid)
+        raise _refused(exc) from exc
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            await run_in_threadpool(_unstage, engine, sid)
+            raise ApiError(409, "Action refusée : le parcours est clos.",
+                           stage=Stage.CLOSED.value, allowed_actions=[]) from exc
+        raise ApiError(503, "Temporal est injoignable : l'action n'est pas enregistrée, "
+                       "réessayez avec la même clé d'idempotence.") from exc
+    return PathwayView.of(PathwayState.model_validate(state), wid)
+
+
+def _refused(exc: WorkflowUpdateFailedError) -> ApiError:
+    cause = exc.cause
+    if isinstance(cause, ApplicationError) and cause.type == "ActionNotAllowed":
+        details = cause.details[0] if cause.details else {}
+        return ApiError(409, cause.message, **details)
+    return ApiError(503, "L'action n'a pas pu être enregistrée ; rien n'a changé, réessayez.")
+
+
+async def read_state(client: Client, household_id: str) -> PathwayView:
+    wid = workflow_id(household_id)
+    try:
+        state = await client.get_workflow_handle_for(PathwayWorkflow.run, wid).query(
+            PathwayWorkflow.state_query
+        )
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise ApiError(404, "Aucun parcours pour ce ménage.") from exc
+        raise ApiError(503, "Temporal est injoignable : réessayez dans un instant.") from exc
+    return PathwayView.of(PathwayState.model_validate(state), wid)

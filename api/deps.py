@@ -1,0 +1,56 @@
+"""Dependencies shared by the routers: settings, database engine, Temporal client, actor."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from api.errors import ApiError
+from core.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine_dep(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def get_temporal(request: Request) -> Client:
+    """The process's client, connected on first need so the API starts even if Temporal is down."""
+    state = request.app.state
+    if state.temporal is None:
+        try:
+            state.temporal = await state.connect_temporal()
+        except Exception as exc:
+            raise ApiError(503, "Temporal est injoignable : réessayez dans un instant.") from exc
+    client: Client = state.temporal
+    return client
+
+
+def get_actor(
+    x_siao_agent: Annotated[
+        str | None,
+        Header(description="identifiant opaque de l'agent (remplacé par le jeton au ticket sécurité)"),
+    ] = None,
+) -> str:
+    return (x_siao_agent or "agent-inconnu")[:120]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+EngineDep = Annotated[Engine, Depends(get_engine_dep)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+ActorDep = Annotated[str, Depends(get_actor)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="clé choisie par le client : renvoyer la même requête ne l'applique qu'une fois",
+    ),
+]

@@ -1,0 +1,53 @@
+"""The FastAPI application. `create_app` takes its dependencies, so tests pass real test ones."""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from api import errors
+from api.routers import health, households, records
+from core.db import get_engine
+from core.logging import configure_logging
+from core.settings import Settings, get_settings
+from core.temporal import connect
+
+DESCRIPTION = """
+API des parcours SIAO : de la rue au logement.
+
+Chaque ménage a un parcours (workflow Temporal `parcours-<id>`) que les écoutants 115, maraudes
+et travailleurs sociaux font avancer : premier contact, évaluation flash, évaluation
+approfondie, commission, orientation, admission, logement, suivi. Les échéances (72 h, 2 mois…)
+viennent de la politique du département et sont visibles dans l'interface Temporal.
+
+Erreurs : 422 saisie invalide, 404 ménage inconnu, 409 action impossible à cette étape (avec
+l'étape et les actions possibles), 503 Temporal injoignable (rien n'est enregistré).
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    connect_temporal: Callable[[], Awaitable[Client]] | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    app = FastAPI(title="SIAO — parcours", version="0.1.0", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.engine = engine or get_engine()
+    app.state.temporal = None
+    app.state.connect_temporal = connect_temporal or (lambda: connect(settings))
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(households.router)
+    app.include_router(records.router)
+    return app
+
+
+def _app() -> FastAPI:
+    configure_logging()
+    return create_app()
+
+
+app = _app()

@@ -1,0 +1,36 @@
+"""Liveness of the API and of what it depends on."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+router = APIRouter(tags=["Santé"])
+
+
+@router.get("/health", summary="État de l'API, de la base et de Temporal")
+async def health(request: Request) -> Any:
+    state = request.app.state
+
+    def db_ok() -> bool:
+        try:
+            with state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    database = await run_in_threadpool(db_ok)
+    try:
+        if state.temporal is None:
+            state.temporal = await state.connect_temporal()
+        temporal = await state.temporal.service_client.check_health()
+    except Exception:
+        temporal = False
+    ok = database and temporal
+    body = {"statut": "ok" if ok else "dégradé",
+            "base_de_donnees": "ok" if database else "injoignable",
+            "temporal": "ok" if temporal else "injoignable"}
+    return JSONResponse(status_code=200 if ok else 503, content=body)

@@ -1,0 +1,129 @@
+"""First contact and the caseworker actions that move a household's pathway."""
+
+import uuid
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from api import actions, facts
+from api.deps import ActorDep, EngineDep, IdempotencyKey, SettingsDep, TemporalDep
+from models.pathway import Action
+from models.schemas import (
+    ActionRefused,
+    AdmissionCreate,
+    CommissionDecisionCreate,
+    ExitCreate,
+    FirstContactCreate,
+    FlashEvaluationCreate,
+    HousingCreate,
+    InDepthEvaluationCreate,
+    OrientationCreate,
+    OrientationResponseCreate,
+    PathwayView,
+    ReviewCreate,
+)
+from models.vocab_orientation import OrientationAnswer
+
+router = APIRouter(prefix="/households", tags=["Parcours des ménages"])
+HouseholdId = Annotated[str, Path(description="identifiant du ménage", pattern=r"^[0-9a-f-]{36}$")]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Ménage inconnu"},
+    409: {"model": ActionRefused, "description": "Action impossible à l'étape actuelle"},
+    422: {"description": "Saisie invalide"},
+    503: {"description": "Temporal injoignable : rien n'a été enregistré"},
+}
+
+
+class FirstContactResult(BaseModel):
+    household_id: str
+    pathway: PathwayView
+
+
+@router.post("", status_code=201, response_model=FirstContactResult, responses=ERRORS,
+             summary="Signaler une personne ou un ménage rencontré (premier contact)")
+async def report(body: FirstContactCreate, settings: SettingsDep, engine: EngineDep,
+                 client: TemporalDep, actor: ActorDep, key: IdempotencyKey = None) -> Any:
+    """Crée la fiche ménage et démarre le parcours ; l'échéance de l'évaluation flash (72 h par
+    défaut) court depuis la rencontre. Renvoyer la même requête (même `id` ou même clé
+    d'idempotence) ne crée pas de doublon."""
+    household_id = body.id or str(uuid.uuid4())
+    state = await actions.send(
+        client, engine, settings.temporal_task_queue, household_id=household_id,
+        departement=body.departement, action=Action.REPORT, body=body,
+        occurred_at=body.encountered_at, actor=actor, idempotency_key=key or body.id,
+        referent_structure=body.referent_structure, facts=facts.of_first_contact(body),
+    )
+    return FirstContactResult(household_id=household_id, pathway=state)
+
+
+def _action_route(path: str, action: Action, schema: type[BaseModel], date_field: str,
+                  summary: str, doc: str) -> None:
+    async def endpoint(household_id: HouseholdId, body: schema,  # type: ignore[valid-type]
+                       settings: SettingsDep, engine: EngineDep, client: TemporalDep,
+                       actor: ActorDep, key: IdempotencyKey = None) -> PathwayView:
+        return await actions.send(
+            client, engine, settings.temporal_task_queue, household_id=household_id,
+            departement=None, action=action, body=body,
+            occurred_at=getattr(body, date_field), actor=actor, idempotency_key=key,
+            **facts.of_action(action, body),
+        )
+
+    endpoint.__doc__ = doc
+    endpoint.__name__ = f"record_{action.value}"
+    router.add_api_route(f"/{{household_id}}/{path}", endpoint, methods=["POST"],
+                         response_model=PathwayView, responses=ERRORS, summary=summary)
+
+
+_action_route("flash-evaluation", Action.FLASH_EVALUATION, FlashEvaluationCreate, "evaluated_at",
+              "Enregistrer l'évaluation flash (R-EVAL-2)",
+              "Vulnérabilité, besoins immédiats, souhaits, expertises nécessaires. Lève "
+              "l'échéance de 72 h et arme celle de l'évaluation approfondie (2 mois).")
+_action_route("in-depth-evaluation", Action.IN_DEPTH_EVALUATION, InDepthEvaluationCreate,
+              "evaluated_at", "Enregistrer l'évaluation approfondie (R-EVAL-4)",
+              "Situation sociale, santé, situation administrative, souhaits, accompagnement et "
+              "feuille de route. Possible ensuite pour la réactualiser.")
+_action_route("commission-decision", Action.COMMISSION_DECISION, CommissionDecisionCreate,
+              "decided_at", "Enregistrer la préconisation de la commission (R-COM-1)",
+              "Le logement d'abord : logement, hébergement ou accompagnement, et les mesures.")
+_action_route("orientation", Action.ORIENTATION, OrientationCreate, "proposed_at",
+              "Proposer une orientation vers une structure ou un logement",
+              "Arme l'échéance de réponse à l'orientation.")
+_action_route("admission", Action.ADMISSION, AdmissionCreate, "started_at",
+              "Enregistrer l'admission en hébergement",
+              "Arme la réactualisation de l'évaluation et la revue de parcours.")
+_action_route("housing", Action.HOUSING, HousingCreate, "started_at",
+              "Enregistrer l'accès au logement",
+              "Ouvre la fenêtre de suivi post-logement (deux ans au plus, R-HOUS-3).")
+_action_route("review", Action.REVIEW, ReviewCreate, "held_at",
+              "Enregistrer une revue de parcours (R-FOLLOW-1)", "Réarme la revue suivante.")
+_action_route("follow-up", Action.FOLLOW_UP, ReviewCreate, "held_at",
+              "Enregistrer un contact de suivi post-logement (R-HOUS-3)",
+              "Maintien dans le logement, sollicitation du bailleur…")
+_action_route("exit", Action.EXIT, ExitCreate, "exited_at",
+              "Clore le parcours (sortie du dispositif)", "Enregistre la situation de sortie.")
+
+
+@router.post("/{household_id}/orientation/response", response_model=PathwayView,
+             responses=ERRORS, summary="Enregistrer la réponse à l'orientation")
+async def orientation_response(household_id: HouseholdId, body: OrientationResponseCreate,
+                               settings: SettingsDep, engine: EngineDep, client: TemporalDep,
+                               actor: ActorDep, key: IdempotencyKey = None) -> PathwayView:
+    """Acceptée, ou refusée avec son motif (par le ménage, la structure ou administratif) :
+    un refus renvoie le ménage devant la commission."""
+    action = (Action.ACCEPT_ORIENTATION if body.answer is OrientationAnswer.ACCEPTEE
+              else Action.REFUSE_ORIENTATION)
+    return await actions.send(
+        client, engine, settings.temporal_task_queue, household_id=household_id,
+        departement=None, action=action, body=body, occurred_at=body.answered_at, actor=actor,
+        idempotency_key=key, **facts.of_action(action, body),
+    )
+
+
+@router.get("/{household_id}/pathway", response_model=PathwayView, responses=ERRORS,
+            summary="État vivant du parcours (lu dans le workflow)")
+async def pathway(household_id: HouseholdId, client: TemporalDep) -> PathwayView:
+    return await actions.read_state(client, household_id)
+
+

@@ -1,0 +1,110 @@
+"""Reading the records: the list of households (read model) and one household's file."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import EngineDep
+from api.errors import ApiError
+from models.evaluations import (
+    CommissionDecision,
+    FlashEvaluation,
+    InDepthEvaluation,
+    Orientation,
+    Placement,
+    Review,
+)
+from models.pathway import Stage
+from models.records import Alert, Household, Person, TimelineEvent
+from models.schemas import HouseholdDetail, HouseholdPage, HouseholdSummary
+
+router = APIRouter(prefix="/households", tags=["Fiches"])
+RECORDS: dict[str, type[SQLModel]] = {
+    "flash_evaluations": FlashEvaluation,
+    "in_depth_evaluations": InDepthEvaluation,
+    "commission_decisions": CommissionDecision,
+    "orientations": Orientation,
+    "placements": Placement,
+    "reviews": Review,
+}
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _dump(row: SQLModel) -> dict[str, Any]:
+    data = row.model_dump(mode="json")
+    for key, value in vars(row).items():
+        if isinstance(value, datetime):
+            data[key] = aware(value).isoformat()  # type: ignore[union-attr]
+    return data
+
+
+def _summary(h: Household) -> HouseholdSummary:
+    return HouseholdSummary(
+        id=h.id, departement=h.departement, typology=h.typology, stage=h.stage, overdue=h.overdue,
+        next_deadline=aware(h.next_deadline), referent_structure=h.referent_structure,
+        encountered_at=aware(h.encountered_at), updated_at=aware(h.updated_at),  # type: ignore[arg-type]
+    )
+
+
+@router.get("", response_model=HouseholdPage, summary="Lister les ménages (filtres, pagination)")
+def list_households(
+    engine: EngineDep,
+    departement: Annotated[str | None, Query(max_length=3, description="code département")] = None,
+    stage: Annotated[Stage | None, Query(description=Stage.describe())] = None,
+    overdue: Annotated[bool | None, Query(description="seulement les parcours en retard")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> HouseholdPage:
+    filters = []
+    if departement is not None:
+        filters.append(Household.departement == departement)
+    if stage is not None:
+        filters.append(Household.stage == stage.value)
+    if overdue is not None:
+        filters.append(Household.overdue == overdue)
+    with Session(engine) as session:
+        total = session.exec(select(func.count()).select_from(Household).where(*filters)).one()
+        rows = session.exec(
+            select(Household).where(*filters)
+            .order_by(col(Household.updated_at).desc(), col(Household.id))
+            .offset(offset).limit(limit)
+        ).all()
+    return HouseholdPage(items=[_summary(h) for h in rows], total=total, offset=offset,
+                         limit=limit)
+
+
+def _detail(engine: Any, household_id: str) -> HouseholdDetail:
+    with Session(engine) as session:
+        household = session.get(Household, household_id)
+        if household is None:
+            raise ApiError(404, "Ménage inconnu.")
+
+        def rows(table: Any, order: Any) -> list[dict[str, Any]]:
+            found = session.exec(select(table).where(table.household_id == household_id)
+                                 .order_by(order)).all()
+            return [_dump(r) for r in found]
+
+        return HouseholdDetail(
+            **_summary(household).model_dump(),
+            members=rows(Person, col(Person.id)),
+            records={name: rows(t, col(t.id)) for name, t in RECORDS.items()},  # type: ignore[attr-defined]
+            timeline=rows(TimelineEvent, col(TimelineEvent.id)),
+            alerts=rows(Alert, col(Alert.id)),
+        )
+
+
+@router.get("/{household_id}", response_model=HouseholdDetail,
+            responses={404: {"description": "Ménage inconnu"}},
+            summary="Fiche ménage : membres, évaluations, décisions, chronologie, alertes")
+async def household(
+    household_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], engine: EngineDep
+) -> HouseholdDetail:
+    return await run_in_threadpool(_detail, engine, household_id)

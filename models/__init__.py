@@ -1,0 +1,1 @@
+"""Records (SQL tables), value lists and the schemas that cross boundaries. Imports nothing of ours."""

@@ -1,0 +1,132 @@
+"""Evaluations, commission decisions, orientations, placements and reviews (R-EVAL-2/4, R-COM-1).
+
+Each `XBase` is what the caseworker enters (and the API body); the table adds the household,
+the submission it came from (unique: an action is recorded once) and when it was recorded.
+"""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from models.records import code, listing, utcnow, when
+from models.vocab import (
+    AccompanimentIntensity,
+    AdministrativeSituation,
+    Employment,
+    Expertise,
+    FirstOrientation,
+    HealthCover,
+    ImmediateNeed,
+    Resource,
+    SelfAssessedHealth,
+    Vulnerability,
+)
+from models.vocab_orientation import (
+    CommissionKind,
+    Measure,
+    PlaceType,
+    Recommendation,
+    RefusalReason,
+    RefusedBy,
+)
+
+
+class Recorded(SQLModel):
+    id: int | None = Field(None, primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True, max_length=36)
+    submission_id: str = Field(unique=True, max_length=64)
+    recorded_at: datetime = when(default_factory=utcnow)
+
+
+class FlashEvaluationBase(SQLModel):
+    evaluated_at: datetime = when(description="date et heure de l'évaluation")
+    evaluator_structure: str = Field(max_length=120, description="structure de l'évaluateur")
+    vulnerability: Vulnerability = code(description=Vulnerability.describe())
+    immediate_needs: list[ImmediateNeed] = listing(description=ImmediateNeed.describe())
+    shelter_requested: bool = Field(description="une mise à l'abri est demandée")
+    wishes: str | None = Field(None, max_length=2000, description="souhaits, dans ses mots")
+    expertise_needed: list[Expertise] = listing(description=Expertise.describe())
+    first_orientation: FirstOrientation = code(
+        FirstOrientation.ADAPTEE, description=FirstOrientation.describe()
+    )
+
+
+class FlashEvaluation(FlashEvaluationBase, Recorded, table=True):
+    pass
+
+
+class InDepthEvaluationBase(SQLModel):
+    evaluated_at: datetime = when(description="date de l'évaluation approfondie")
+    evaluator_structure: str = Field(max_length=120)
+    social_situation: str | None = Field(None, max_length=4000, description="situation sociale")
+    health_cover: HealthCover = code(HealthCover.NON_RENSEIGNE, description=HealthCover.describe())
+    health_rights_up_to_date: bool | None = None
+    has_gp: bool | None = Field(None, description="a un médecin traitant")
+    self_assessed_health: SelfAssessedHealth = code(SelfAssessedHealth.NON_RENSEIGNE)
+    mobile_health_team_offered: bool = Field(False, description="équipe mobile santé proposée")
+    employment: Employment = code(Employment.NON_RENSEIGNE, description=Employment.describe())
+    resources: list[Resource] = listing(description=Resource.describe())
+    administrative_situation: AdministrativeSituation = code(AdministrativeSituation.NON_RENSEIGNE)
+    housing_wishes: str | None = Field(None, max_length=2000)
+    accompaniment_wishes: str | None = Field(None, max_length=2000)
+    accompaniment_needed: str | None = Field(None, max_length=2000)
+    accompaniment_intensity: AccompanimentIntensity = code(
+        AccompanimentIntensity.MOYEN, description=AccompanimentIntensity.describe()
+    )
+    roadmap: list[str] = listing(description="feuille de route : actions prioritaires convenues")
+
+
+class InDepthEvaluation(InDepthEvaluationBase, Recorded, table=True):
+    pass
+
+
+class CommissionDecisionBase(SQLModel):
+    decided_at: datetime = when()
+    commission: CommissionKind = code(CommissionKind.UNIQUE, description=CommissionKind.describe())
+    recommendation: Recommendation = code(description=Recommendation.describe())
+    place_type: PlaceType | None = code(None, description=PlaceType.describe())
+    measures: list[Measure] = listing(description=Measure.describe())
+    notes: str | None = Field(None, max_length=4000)
+
+
+class CommissionDecision(CommissionDecisionBase, Recorded, table=True):
+    pass
+
+
+class OrientationBase(SQLModel):
+    proposed_at: datetime = when()
+    structure: str = Field(max_length=120, description="structure ou bailleur proposé")
+    place_type: PlaceType = code(description=PlaceType.describe())
+
+
+class Orientation(OrientationBase, Recorded, table=True):
+    answer: str | None = code(None, description="acceptee | refusee")
+    answered_at: datetime | None = when(None)
+    refused_by: RefusedBy | None = code(None)
+    refusal_reason: RefusalReason | None = code(None)
+    refusal_detail: str | None = Field(None, max_length=2000)
+
+
+class PlacementBase(SQLModel):
+    started_at: datetime = when(description="date d'entrée")
+    structure: str = Field(max_length=120)
+    place_type: PlaceType = code(description=PlaceType.describe())
+
+
+class Placement(PlacementBase, Recorded, table=True):
+    """An admission in shelter or a move into housing."""
+
+    kind: str = code(description="admission | housing")
+
+
+class ReviewBase(SQLModel):
+    held_at: datetime = when()
+    participants: str | None = Field(None, max_length=500)
+    housing_retained: bool | None = Field(None, description="maintien dans le logement")
+    notes: str | None = Field(None, max_length=4000)
+
+
+class Review(ReviewBase, Recorded, table=True):
+    """A pathway review (R-FOLLOW-1) or a post-housing follow-up contact (R-HOUS-3)."""
+
+    kind: str = code(description="review | follow_up")

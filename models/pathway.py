@@ -1,0 +1,173 @@
+"""The pathway as the workflow sees it: stages, actions, deadlines and the state it carries.
+
+Everything here crosses the Temporal boundary, so it holds opaque ids, codes and dates only —
+never a name, a birth date, a free-text note or a health detail.
+"""
+
+from datetime import datetime
+
+import isodate
+
+from pydantic import BaseModel, Field
+
+from models.vocab import AccompanimentIntensity, Coded
+from models.vocab_orientation import ExitSituation
+
+
+class Stage(Coded):
+    REPORTED = "reported", "signalé, en attente d'évaluation flash"
+    FLASH_EVALUATED = "flash_evaluated", "évaluation flash faite"
+    IN_DEPTH_EVALUATED = "in_depth_evaluated", "évaluation approfondie faite"
+    COMMISSION = "commission", "préconisation de la commission rendue"
+    ORIENTATION_PROPOSED = "orientation_proposed", "orientation proposée"
+    ADMITTED = "admitted", "admis en hébergement"
+    HOUSED = "housed", "logé"
+    FOLLOW_UP = "follow_up", "suivi post-logement"
+    CLOSED = "closed", "parcours clos"
+
+
+class Action(Coded):
+    REPORT = "report", "premier contact"
+    FLASH_EVALUATION = "flash_evaluation", "évaluation flash"
+    IN_DEPTH_EVALUATION = "in_depth_evaluation", "évaluation approfondie"
+    COMMISSION_DECISION = "commission_decision", "décision de commission"
+    ORIENTATION = "orientation", "orientation"
+    ACCEPT_ORIENTATION = "accept_orientation", "acceptation de l'orientation"
+    REFUSE_ORIENTATION = "refuse_orientation", "refus de l'orientation"
+    ADMISSION = "admission", "admission"
+    HOUSING = "housing", "accès au logement"
+    FOLLOW_UP = "follow_up", "suivi post-logement"
+    REVIEW = "review", "revue de parcours"
+    EXIT = "exit", "sortie du dispositif"
+
+
+class DeadlineKind(Coded):
+    FLASH = "flash", "évaluation flash"
+    IN_DEPTH = "in_depth", "évaluation approfondie"
+    ORIENTATION_RESPONSE = "orientation_response", "réponse à l'orientation"
+    REEVALUATION = "reevaluation", "réactualisation de l'évaluation"
+    REVIEW = "review", "revue de parcours"
+    FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
+
+
+class DeadlineDurations(BaseModel):
+    """ISO 8601 durations from the département's policy, with the version that set them."""
+
+    policy_id: str
+    policy_version: str
+    flash: str
+    in_depth: str
+    orientation_response: str
+    reevaluation: dict[AccompanimentIntensity, str]
+    review: str
+    follow_up_window: str
+
+
+class Deadline(BaseModel):
+    kind: DeadlineKind
+    due_at: datetime
+    duration: str
+    policy_version: str
+    missed: bool = False
+
+
+class PathwayState(BaseModel):
+    """What the workflow knows; returned by every update and by the `state` query."""
+
+    household_id: str
+    departement: str
+    stage: Stage = Stage.REPORTED
+    referent_structure: str | None = None
+    orientation_accepted: bool = False
+    accompaniment_intensity: AccompanimentIntensity = AccompanimentIntensity.MOYEN
+    encountered_at: datetime | None = None
+    deadlines: list[Deadline] = Field(default_factory=list)
+    facts: dict[str, str | int | bool | list[str]] = Field(default_factory=dict)
+    exit_situation: ExitSituation | None = None
+    last_action: Action | None = None
+    last_action_at: datetime | None = None
+    actions_count: int = 0
+    allowed_actions: list[Action] = Field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        return any(d.missed for d in self.deadlines)
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        pending = [d.due_at for d in self.deadlines if not d.missed]
+        return min(pending) if pending else None
+
+
+class PathwayInput(BaseModel):
+    household_id: str
+    departement: str
+    state: PathwayState | None = None  # carried over by continue-as-new
+
+
+class ActionInput(BaseModel):
+    """One caseworker action. Its personal contents stay in the database, under `submission_id`."""
+
+    action: Action
+    submission_id: str | None = None
+    occurred_at: datetime
+    actor: str = Field(description="identifiant opaque de l'agent")
+    referent_structure: str | None = None
+    accompaniment_intensity: AccompanimentIntensity | None = None
+    exit_situation: ExitSituation | None = None
+    facts: dict[str, str | int | bool | list[str]] = Field(default_factory=dict)
+
+
+class ApplyActionInput(BaseModel):
+    """Activity input: write the action's records, its timeline event and the read model."""
+
+    household_id: str
+    workflow_id: str
+    action: Action
+    submission_id: str | None
+    occurred_at: datetime
+    actor: str
+    stage_before: Stage | None
+    stage_after: Stage
+    overdue: bool
+    next_deadline: datetime | None
+    referent_structure: str | None = None
+    exit_situation: ExitSituation | None = None
+    resolved: list[DeadlineKind] = Field(default_factory=list, description="échéances levées")
+
+
+class LoadDeadlinesInput(BaseModel):
+    departement: str
+
+
+class MissedDeadlineInput(BaseModel):
+    household_id: str
+    workflow_id: str
+    kind: DeadlineKind
+    due_at: datetime
+    policy_version: str
+    stage: Stage
+
+
+DURATION_FIELD: dict[DeadlineKind, str] = {
+    DeadlineKind.FLASH: "flash",
+    DeadlineKind.IN_DEPTH: "in_depth",
+    DeadlineKind.ORIENTATION_RESPONSE: "orientation_response",
+    DeadlineKind.REVIEW: "review",
+    DeadlineKind.FOLLOW_UP_END: "follow_up_window",
+}
+
+
+def duration_for(
+    kind: DeadlineKind, durations: DeadlineDurations, intensity: AccompanimentIntensity
+) -> str:
+    if kind is DeadlineKind.REEVALUATION:
+        return durations.reevaluation[intensity]
+    return str(getattr(durations, DURATION_FIELD[kind]))
+
+
+def add_duration(start: datetime, iso_duration: str) -> datetime:
+    """Calendar-aware: P2M after 31 December is the end of February, not 60 days."""
+    result = start + isodate.parse_duration(iso_duration)
+    assert isinstance(result, datetime)
+    return result

@@ -1,0 +1,125 @@
+"""SQL records: the fiche ménage, the fiche personne, submissions, timeline and alerts.
+
+Schema family per entity (as in the FastAPI template): `XBase` holds what a caseworker enters and
+is shared by the API body `XCreate`; the table `X` adds ids and bookkeeping.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime
+from sqlmodel import AutoString, Field, SQLModel
+
+from models.vocab import ContactChannel, Relationship, ResidentialSituation, Sex, TimeWithoutHousing
+from models.vocab import Typology as Typo
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def code(default: Any = ..., **kw: Any) -> Any:
+    """A coded value, stored as plain text so adding a code needs no schema migration."""
+    return Field(default, sa_type=AutoString, **kw)
+
+
+def when(default: Any = ..., **kw: Any) -> Any:
+    """A timezone-aware datetime, stored in UTC."""
+    return Field(default, sa_type=DateTime(timezone=True), **kw)  # type: ignore[call-overload]
+
+
+def listing(**kw: Any) -> Any:
+    return Field(default_factory=list, sa_type=JSON, **kw)
+
+
+class PersonBase(SQLModel):
+    relationship: Relationship = code(Relationship.LUI_MEME, description="lien avec le demandeur")
+    nominative_consent: bool = Field(
+        description="la personne accepte d'être enregistrée sous son nom (sinon : pseudonyme)"
+    )
+    nickname: str | None = Field(None, max_length=80, description="pseudonyme ou surnom")
+    first_name: str | None = Field(None, max_length=80, description="prénom")
+    last_name: str | None = Field(None, max_length=80, description="nom")
+    birth_year: int | None = Field(None, ge=1900, le=2100, description="année de naissance")
+    sex: Sex = code(Sex.NON_RENSEIGNE, description=Sex.describe())
+    consent_given_at: datetime | None = when(None, description="date du consentement recueilli")
+    informed_of_rights: bool = Field(
+        False, description="informée de ses droits d'accès, de rectification et d'effacement"
+    )
+
+
+class Person(PersonBase, table=True):
+    id: int | None = Field(None, primary_key=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    created_at: datetime = when(default_factory=utcnow)
+
+
+class Household(SQLModel, table=True):
+    """The fiche ménage, with the read model of its pathway (stage, overdue) for lists."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    departement: str = Field(index=True, max_length=3)
+    typology: Typo = code(Typo.NON_RENSEIGNE)
+    residential_situation: ResidentialSituation = code(ResidentialSituation.NON_RENSEIGNE)
+    time_without_housing: TimeWithoutHousing = code(TimeWithoutHousing.NON_RENSEIGNE)
+    wandering_since: date | None = None
+    contact_channel: ContactChannel = code(ContactChannel.AUTRE)
+    reported_by_structure: str | None = Field(None, max_length=120)
+    encountered_at: datetime = when()
+    referent_structure: str | None = Field(None, max_length=120)
+    referent_worker: str | None = Field(None, max_length=120)
+    workflow_id: str = Field(max_length=64)
+    stage: str = code(index=True)
+    overdue: bool = Field(False, index=True)
+    next_deadline: datetime | None = when(None)
+    exit_situation: str | None = code(None)
+    closed_at: datetime | None = when(None)
+    created_at: datetime = when(default_factory=utcnow)
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class Submission(SQLModel, table=True):
+    """A caseworker's entry, staged before the workflow accepts it; the update id is its id.
+
+    The personal contents wait here (never in Temporal); the activity that applies the accepted
+    action moves them into the records and empties `payload`. Applying twice does nothing.
+    """
+
+    id: str = Field(primary_key=True, max_length=64)
+    household_id: str = Field(index=True, max_length=36)
+    action: str = code()
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = code("pending", description="pending | applied")
+    actor: str = Field(max_length=120)
+    created_at: datetime = when(default_factory=utcnow)
+    applied_at: datetime | None = when(None)
+
+
+class TimelineEvent(SQLModel, table=True):
+    """One row per action or automatic event: who, when, what — the start of the audit trail."""
+
+    id: int | None = Field(None, primary_key=True)
+    household_id: str = Field(index=True, max_length=36)
+    workflow_id: str = Field(max_length=64)
+    action: str = code()
+    actor: str = Field(max_length=120)
+    occurred_at: datetime = when()
+    recorded_at: datetime = when(default_factory=utcnow)
+    stage_before: str | None = code(None)
+    stage_after: str | None = code(None)
+    submission_id: str | None = Field(None, max_length=64, unique=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class Alert(SQLModel, table=True):
+    """A missed deadline, addressed to the lead referent; resolved by the late action."""
+
+    id: int | None = Field(None, primary_key=True)
+    household_id: str = Field(index=True, max_length=36)
+    kind: str = code()
+    recipient: str = code("lead_referent")
+    recipient_structure: str | None = Field(None, max_length=120)
+    due_at: datetime = when()
+    raised_at: datetime = when(default_factory=utcnow)
+    resolved_at: datetime | None = when(None)
+    policy_version: str = Field(max_length=64)

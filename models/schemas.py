@@ -1,0 +1,202 @@
+"""API bodies and views. Messages in French: they are what a caseworker reads on a 422."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from models.evaluations import (
+    CommissionDecisionBase,
+    FlashEvaluationBase,
+    InDepthEvaluationBase,
+    OrientationBase,
+    PlacementBase,
+    ReviewBase,
+)
+from models.pathway import Action, PathwayState, Stage
+from models.records import PersonBase
+from models.vocab import ContactChannel, ResidentialSituation, TimeWithoutHousing, Typology
+from models.vocab_orientation import (
+    HOUSING_PLACES,
+    ExitSituation,
+    OrientationAnswer,
+    RefusalReason,
+    RefusedBy,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Dated(BaseModel):
+    """Naive datetimes are read as Paris time; none may lie in the future."""
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        now = datetime.now(UTC)
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=PARIS)
+                    object.__setattr__(self, name, value)
+                if value > now + CLOCK_SKEW:
+                    raise ValueError(f"« {name} » ne peut pas être dans le futur")
+        return self
+
+
+class PersonCreate(PersonBase):
+    @model_validator(mode="after")
+    def _identity(self) -> Self:
+        if self.nominative_consent:
+            if not (self.first_name or self.last_name or self.nickname):
+                raise ValueError("indiquez un nom, un prénom ou un pseudonyme")
+        else:
+            if self.first_name or self.last_name:
+                raise ValueError(
+                    "sans consentement nominatif, n'enregistrez ni nom ni prénom : "
+                    "utilisez un pseudonyme"
+                )
+            if not self.nickname:
+                raise ValueError("sans consentement nominatif, un pseudonyme est obligatoire")
+        return self
+
+
+class FirstContactCreate(Dated):
+    """Premier contact : une personne ou un ménage rencontré (R-EVAL-1)."""
+
+    id: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f-]{36}$",
+        description="identifiant du ménage (UUID) choisi par le client pour rejouer sans doublon",
+    )
+    departement: str = Field(description="code du département (75, 93, 2A…)", examples=["75"])
+    encountered_at: datetime = Field(
+        default_factory=lambda: datetime.now(UTC), description="date et heure de la rencontre"
+    )
+    contact_channel: ContactChannel = Field(description=ContactChannel.describe())
+    reported_by_structure: str | None = Field(None, max_length=120)
+    typology: Typology = Field(Typology.NON_RENSEIGNE, description=Typology.describe())
+    residential_situation: ResidentialSituation = ResidentialSituation.NON_RENSEIGNE
+    time_without_housing: TimeWithoutHousing = TimeWithoutHousing.NON_RENSEIGNE
+    wandering_since: date | None = Field(None, description="date du début de l'errance")
+    referent_structure: str | None = Field(None, max_length=120, description="structure référente")
+    referent_worker: str | None = Field(None, max_length=120, description="référent de parcours")
+    members: list[PersonCreate] = Field(min_length=1, max_length=30)
+
+    @field_validator("departement")
+    @classmethod
+    def _departement(cls, value: str) -> str:
+        if not DEPARTEMENT.match(value):
+            raise ValueError(f"« {value} » n'est pas un code de département")
+        return value
+
+
+class FlashEvaluationCreate(FlashEvaluationBase, Dated):
+    pass
+
+
+class InDepthEvaluationCreate(InDepthEvaluationBase, Dated):
+    pass
+
+
+class CommissionDecisionCreate(CommissionDecisionBase, Dated):
+    pass
+
+
+class OrientationCreate(OrientationBase, Dated):
+    pass
+
+
+class OrientationResponseCreate(Dated):
+    answer: OrientationAnswer = Field(description=OrientationAnswer.describe())
+    answered_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    refused_by: RefusedBy | None = Field(None, description=RefusedBy.describe())
+    refusal_reason: RefusalReason | None = Field(None, description=RefusalReason.describe())
+    refusal_detail: str | None = Field(None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _motivated(self) -> Self:
+        if self.answer is OrientationAnswer.REFUSEE:
+            if not (self.refused_by and self.refusal_reason):
+                raise ValueError("un refus doit être motivé : indiquez qui refuse et pourquoi")
+            if self.refusal_reason is RefusalReason.AUTRE and not self.refusal_detail:
+                raise ValueError("motif « autre » : précisez-le dans refusal_detail")
+        elif self.refused_by or self.refusal_reason:
+            raise ValueError("une orientation acceptée n'a pas de motif de refus")
+        return self
+
+
+class AdmissionCreate(PlacementBase, Dated):
+    pass
+
+
+class HousingCreate(PlacementBase, Dated):
+    @model_validator(mode="after")
+    def _housing(self) -> Self:
+        if self.place_type not in HOUSING_PLACES:
+            raise ValueError("l'accès au logement demande un type de logement, pas d'hébergement")
+        return self
+
+
+class ReviewCreate(ReviewBase, Dated):
+    pass
+
+
+class ExitCreate(Dated):
+    exited_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    exit_situation: ExitSituation = Field(description=ExitSituation.describe())
+
+
+class PathwayView(PathwayState):
+    """État vivant du parcours, lu dans le workflow."""
+
+    workflow_id: str
+    stage_label: str
+    overdue_now: bool = Field(description="au moins une échéance dépassée")
+    next_deadline_at: datetime | None
+
+    @classmethod
+    def of(cls, state: PathwayState, workflow_id: str) -> "PathwayView":
+        return cls(
+            **state.model_dump(),
+            workflow_id=workflow_id,
+            stage_label=Stage(state.stage).label,
+            overdue_now=state.overdue,
+            next_deadline_at=state.next_deadline,
+        )
+
+
+class HouseholdSummary(BaseModel):
+    id: str
+    departement: str
+    typology: str
+    stage: str
+    overdue: bool
+    next_deadline: datetime | None
+    referent_structure: str | None
+    encountered_at: datetime
+    updated_at: datetime
+
+
+class HouseholdPage(BaseModel):
+    items: list[HouseholdSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+class HouseholdDetail(HouseholdSummary):
+    members: list[dict[str, Any]]
+    records: dict[str, list[dict[str, Any]]]
+    timeline: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+
+
+class ActionRefused(BaseModel):
+    detail: str
+    stage: Stage
+    allowed_actions: list[Action]

@@ -1,0 +1,122 @@
+"""Read a département's policy file over the national one, and validate its `deadlines`.
+
+A policy file is data written by policy staff: errors name the file and the field, in French.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import isodate
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from models.pathway import DeadlineDurations
+from models.vocab import AccompanimentIntensity
+
+NATIONAL = "_national"
+MAX_FOLLOW_UP = timedelta(days=2 * 366)
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message is for policy staff."""
+
+
+def parse_duration(value: str) -> timedelta | isodate.Duration:
+    try:
+        parsed = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, TypeError, ValueError) as exc:
+        raise ValueError(f"« {value} » n'est pas une durée ISO 8601 (ex. PT72H, P2M)") from exc
+    if parsed <= timedelta(0) if isinstance(parsed, timedelta) else parsed.totimedelta(
+        start=isodate.parse_datetime("2000-01-01T00:00:00Z")
+    ) <= timedelta(0):
+        raise ValueError(f"« {value} » doit être une durée positive")
+    return parsed
+
+
+class Deadlines(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    flash: str
+    in_depth: str
+    orientation_response: str
+    reevaluation: dict[AccompanimentIntensity, str]
+    review: str
+    follow_up_window: str
+
+    @field_validator("flash", "in_depth", "orientation_response", "review", "follow_up_window")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("reevaluation")
+    @classmethod
+    def _by_intensity(cls, value: dict[AccompanimentIntensity, str]) -> dict:
+        missing = set(AccompanimentIntensity) - set(value)
+        if missing:
+            raise ValueError(f"intensités manquantes : {', '.join(sorted(missing))}")
+        for duration in value.values():
+            parse_duration(duration)
+        return value
+
+    @field_validator("follow_up_window")
+    @classmethod
+    def _at_most_two_years(cls, value: str) -> str:
+        start = isodate.parse_datetime("2024-01-01T00:00:00Z")
+        if start + parse_duration(value) > start + MAX_FOLLOW_UP:
+            raise ValueError("la fenêtre de suivi post-logement est de deux ans au plus (R-HOUS-3)")
+        return value
+
+
+class PolicyFile(BaseModel):
+    model_config = ConfigDict(extra="allow")  # rules, cases… belong to the rules engine
+
+    departement: str
+    version: str
+    description: str = ""
+    deadlines: dict[str, Any] = {}
+
+
+def _read(path: Path) -> PolicyFile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(f"{path.name} : fichier introuvable") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" ligne {mark.line + 1}" if mark else ""
+        raise PolicyError(f"{path.name}{where} : YAML illisible ({exc})") from exc
+    try:
+        return PolicyFile.model_validate(raw)
+    except ValidationError as exc:
+        raise PolicyError(f"{path.name} : {_french(exc)}") from exc
+
+
+def _french(exc: ValidationError) -> str:
+    return " ; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'racine'} : {err['msg']}" for err in exc.errors()
+    )
+
+
+def load_deadlines(policies_dir: Path, departement: str) -> DeadlineDurations:
+    """National deadlines, overridden field by field by the département's file when it exists."""
+    national = _read(policies_dir / f"{NATIONAL}.yaml")
+    merged: dict[str, Any] = dict(national.deadlines)
+    policy_id, version = NATIONAL, national.version
+    local_path = policies_dir / f"{departement}.yaml"
+    if local_path.exists():
+        local = _read(local_path)
+        if local.departement != departement:
+            raise PolicyError(f"{local_path.name} : departement « {local.departement} » inattendu")
+        for key, value in local.deadlines.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+        policy_id, version = departement, f"{local.version}+national-{national.version}"
+    try:
+        deadlines = Deadlines.model_validate(merged)
+    except ValidationError as exc:
+        raise PolicyError(f"{local_path.name} (deadlines) : {_french(exc)}") from exc
+    return DeadlineDurations(policy_id=policy_id, policy_version=version, **deadlines.model_dump())

@@ -1,0 +1,49 @@
+"""The Temporal worker: every workflow and activity of the SIAO pathway, on one task queue."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.pathway import PathwayActivities
+from core.db import get_engine
+from core.logging import configure_logging, log
+from core.settings import Settings, get_settings
+from core.temporal import connect
+from workflows.pathway import PathwayWorkflow
+
+WORKFLOWS = [PathwayWorkflow]
+
+
+def build_worker(
+    client: Client, settings: Settings, engine: Engine, executor: ThreadPoolExecutor
+) -> Worker:
+    acts = PathwayActivities(engine=engine, policies_dir=settings.policies_dir)
+    return Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=WORKFLOWS,
+        activities=[acts.apply_action, acts.load_deadlines, acts.record_missed_deadline],
+        activity_executor=executor,
+        max_concurrent_activities=settings.worker_activity_threads,
+    )
+
+
+async def main() -> None:
+    configure_logging()
+    settings = get_settings()
+    client = await connect(settings)
+    with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
+        worker = build_worker(client, settings, get_engine(), executor)
+        log.info("worker_started", task_queue=settings.temporal_task_queue,
+                 address=settings.temporal_address)
+        await worker.run()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
