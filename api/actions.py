@@ -16,7 +16,11 @@ from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -91,7 +95,8 @@ async def send(
                 task_queue=task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 search_attributes=TypedSearchAttributes([
-                    sa.DEPARTEMENT.value_set(departement), sa.STAGE.value_set(Stage.REPORTED.value)
+                    SearchAttributePair(sa.DEPARTEMENT, departement),
+                    SearchAttributePair(sa.STAGE, Stage.REPORTED.value),
                 ]),
                 static_summary=f"Parcours SIAO — département {departement}",
             )

@@ -1,0 +1,113 @@
+"""Real parts only: a real database (SQLite file, or PostgreSQL with SIAO_TEST_DATABASE_URL),
+the real time-skipping test server, the real dev server, the real worker and API."""
+
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from core.db import make_engine, migrate
+from core.settings import Settings
+from core.temporal import DATA_CONVERTER
+from workflows import search_attributes as sa
+from worker import build_worker
+
+BIN = Path(sys.executable).parent
+TASK_QUEUE = "siao-tests"
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("SIAO_TEST_DATABASE_URL")
+    if url:
+        engine = make_engine(url)
+        with engine.begin() as conn:  # a clean schema for each run
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'siao-test.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, temporal_task_queue=TASK_QUEUE,
+                    policies_dir=Path(__file__).parent.parent / "policies")
+
+
+@pytest.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=DATA_CONVERTER,
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+    )
+    types = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+             "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+             "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
+    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+        namespace=env.client.namespace,
+        search_attributes={k.name: types[k.indexed_value_type.name] for k in sa.ALL},
+    ))
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        data_converter=DATA_CONVERTER,
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=sa.ALL,
+        dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
+                               "--sqlite-pragma", "synchronous=normal"],
+    )
+    yield env
+    await env.shutdown()
+
+
+@asynccontextmanager
+async def running_worker(client: Client, settings: Settings, engine: Engine,
+                         task_queue: str = TASK_QUEUE) -> AsyncIterator[Worker]:
+    with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
+        worker = build_worker(client, settings.model_copy(update={"temporal_task_queue":
+                                                                   task_queue}), engine, executor)
+        async with worker:
+            yield worker
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+async def ts_pathway(ts_env: WorkflowEnvironment, settings: Settings,
+                     engine: Engine) -> AsyncIterator["Driver"]:
+    """A worker on the time-skipping server and a driver; its pathways end with the test."""
+    from tests.pathway_helpers import Driver
+
+    queue = f"siao-tests-{uuid.uuid4().hex[:8]}"
+    driver = Driver(ts_env.client, engine, queue)
+    async with running_worker(ts_env.client, settings, engine, queue):
+        yield driver
+        await driver.terminate_all()

@@ -1,0 +1,71 @@
+"""Driving a pathway the way the API does (same `api.actions.send`), without HTTP."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from api import actions, facts
+from models.pathway import Action
+from models.schemas import FirstContactCreate, PathwayView
+from tests import factories
+from workflows.pathway import workflow_id
+
+T = TypeVar("T")
+
+
+class Driver:
+    def __init__(self, client: Client, engine: Engine, task_queue: str) -> None:
+        self.client, self.engine, self.task_queue = client, engine, task_queue
+        self.started: list[str] = []
+
+    async def terminate_all(self) -> None:
+        """Leave no pathway running into the next test (timers would fire there)."""
+        for household_id in self.started:
+            try:
+                await self.client.get_workflow_handle(workflow_id(household_id)).terminate(
+                    reason="fin du test")
+            except RPCError:
+                pass  # already closed
+
+    async def report(self, household_id: str, occurred_at: datetime, departement: str = "75",
+                     key: str | None = None) -> PathwayView:
+        self.started.append(household_id)
+        body = FirstContactCreate.model_validate(
+            factories.first_contact(departement, id=household_id))
+        return await actions.send(
+            self.client, self.engine, self.task_queue, household_id=household_id,
+            departement=departement, action=Action.REPORT, body=body, occurred_at=occurred_at,
+            actor="agent-test", idempotency_key=key or household_id,
+            referent_structure=body.referent_structure, facts=facts.of_first_contact(body))
+
+    async def act(self, household_id: str, action: Action, body: BaseModel,
+                  occurred_at: datetime, key: str | None = None) -> PathwayView:
+        return await actions.send(
+            self.client, self.engine, self.task_queue, household_id=household_id,
+            departement=None, action=action, body=body, occurred_at=occurred_at,
+            actor="agent-test", idempotency_key=key, **facts.of_action(action, body))
+
+    async def state(self, household_id: str) -> PathwayView:
+        return await actions.read_state(self.client, household_id)
+
+
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
+    """Await `check` until it stops raising AssertionError (the worker runs concurrently)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+def body(schema: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    return schema.model_validate(data)
