@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -18,11 +19,12 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from api.main import create_app
 from core.db import make_engine, migrate
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
-from workflows import search_attributes as sa
 from worker import build_worker
+from workflows import search_attributes as sa
 
 BIN = Path(sys.executable).parent
 TASK_QUEUE = "siao-tests"
@@ -111,3 +113,25 @@ async def ts_pathway(ts_env: WorkflowEnvironment, settings: Settings,
     async with running_worker(ts_env.client, settings, engine, queue):
         yield driver
         await driver.terminate_all()
+
+
+@pytest.fixture
+def queue_settings(settings):
+    return settings.model_copy(update={"temporal_task_queue": f"siao-it-{uuid.uuid4().hex[:8]}"})
+
+
+@pytest.fixture
+async def http(dev_env, queue_settings, engine) -> AsyncIterator[httpx.AsyncClient]:
+    async def connect():
+        return dev_env.client
+
+    app = create_app(queue_settings, engine, connect)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://siao.test",
+                                 headers={"X-SIAO-Agent": "agent-42"}, timeout=30) as client:
+        yield client
+
+
+def ok(response: httpx.Response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()

@@ -39,7 +39,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def _dump(row: SQLModel) -> dict[str, Any]:
-    data = row.model_dump(mode="json")
+    data = row.model_dump(mode="json", warnings=False)  # codes come back from SQL as text
     for key, value in vars(row).items():
         if isinstance(value, datetime):
             data[key] = aware(value).isoformat()  # type: ignore[union-attr]

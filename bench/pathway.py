@@ -1,0 +1,234 @@
+"""Bench: the project path (HTTP -> FastAPI -> Temporal update -> activities -> SQLite) against
+bare Temporal (update-with-start on a trivial workflow), on one embedded dev server.
+
+    .venv/bin/python bench/pathway.py [--clients 20] [--operations 400] [--warmup 20]
+
+Everything runs in this one process (clients, API, workers) except the dev server, so both
+sides share the same event loop and CPU; it is a report, so it always exits 0.
+"""
+
+import argparse
+import asyncio
+import os
+import resource
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from temporalio import workflow
+
+# The sandbox re-runs this file for each workflow and forbids resolving paths: host only.
+ROOT = Path() if workflow.unsafe.in_sandbox() else Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the project packages live one level up
+    sys.path.insert(0, str(ROOT))
+
+# This module is re-imported inside the workflow sandbox: let it reuse the host's modules.
+with workflow.unsafe.imports_passed_through():
+    import httpx
+    import structlog
+    import uvicorn
+    from temporalio.client import Client, WithStartWorkflowOperation
+    from temporalio.common import WorkflowIDConflictPolicy
+    from temporalio.testing import WorkflowEnvironment
+    from temporalio.worker import Worker
+
+    from api.main import create_app
+    from core.db import make_engine, migrate
+    from core.settings import Settings
+    from core.temporal import DATA_CONVERTER
+    from tests import factories
+    from workflows import search_attributes as sa
+    from worker import build_worker
+
+BIN = Path(sys.executable).parent
+BARE_QUEUE = "bench-bare"
+PROJECT_QUEUE = "bench-siao"
+OP_TIMEOUT = 60.0  # seconds: a stuck operation fails instead of hanging the bench
+TARGET_THROUGHPUT = 0.5  # project ops/s >= 0.5 x bare
+TARGET_P99 = 2.0  # project p99 <= 2 x bare
+
+
+@workflow.defn(name="BenchBareWorkflow")
+class BareWorkflow:
+    """The least a pathway can be: a workflow that waits for one update, then ends."""
+
+    def __init__(self) -> None:
+        self.touched = False
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.touched)
+
+    @workflow.update
+    def touch(self, n: int) -> int:
+        self.touched = True
+        return n
+
+
+class Failed(Exception):
+    """A project endpoint answered with an unexpected status."""
+
+
+class Result:
+    def __init__(self, name: str, elapsed: float, latencies: list[float], errors: list[str]):
+        self.name, self.elapsed, self.errors = name, elapsed, errors
+        self.latencies = sorted(latencies)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        return self.latencies[min(len(self.latencies) - 1, int(p * len(self.latencies)))] * 1000
+
+
+async def measure(name: str, op: Callable[[int], Awaitable[None]], total: int,
+                  clients: int) -> Result:
+    """`clients` loops share one bounded counter, so exactly `total` operations run."""
+    counter = iter(range(total))
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    async def client_loop() -> None:
+        for i in counter:
+            started = time.perf_counter()
+            try:
+                await asyncio.wait_for(op(i), OP_TIMEOUT)
+            except Exception as exc:  # noqa: BLE001 - reported, not raised: it is a report
+                errors.append(f"{type(exc).__name__}: {exc}"[:500])
+            else:
+                latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    return Result(name, time.perf_counter() - started, latencies, errors)
+
+
+async def bench_bare(client: Client, args: argparse.Namespace) -> Result:
+    async def op(n: int) -> None:
+        start = WithStartWorkflowOperation(
+            BareWorkflow.run, id=f"bench-bare-{uuid.uuid4()}", task_queue=BARE_QUEUE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await client.execute_update_with_start_workflow(BareWorkflow.touch, n,
+                                                        start_workflow_operation=start)
+
+    async with Worker(client, task_queue=BARE_QUEUE, workflows=[BareWorkflow]):
+        await measure("warmup", op, args.warmup, args.clients)
+        return await measure("bare Temporal", op, args.operations, args.clients)
+
+
+async def expect(response: httpx.Response, status: int) -> dict:
+    if response.status_code != status:
+        raise Failed(f"{response.request.method} {response.request.url.path} -> "
+                     f"{response.status_code} {response.text[:300]}")
+    return response.json()
+
+
+async def bench_project(client: Client, workdir: Path, args: argparse.Namespace) -> Result:
+    db_url = f"sqlite:///{workdir / 'siao-bench.db'}"
+    migrate(db_url)
+    engine = make_engine(db_url)
+    settings = Settings(database_url=db_url, temporal_task_queue=PROJECT_QUEUE,
+                        policies_dir=ROOT / "policies")
+
+    async def connect_temporal() -> Client:
+        return client
+
+    app = create_app(settings, engine, connect_temporal=connect_temporal)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, lifespan="off"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        for _ in range(200):  # at most 10 s for uvicorn to start
+            if server.started or serving.done():
+                break
+            await asyncio.sleep(0.05)
+        if not server.started:
+            raise RuntimeError("uvicorn did not start")
+        limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
+                                     timeout=OP_TIMEOUT, trust_env=False) as http:
+
+            async def op(_: int) -> None:
+                created = await expect(await http.post("/households",
+                                                       json=factories.first_contact()), 201)
+                await expect(await http.post(
+                    f"/households/{created['household_id']}/flash-evaluation",
+                    json=factories.flash()), 200)
+
+            with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
+                async with build_worker(client, settings, engine, executor):
+                    await measure("warmup", op, args.warmup, args.clients)
+                    return await measure("project (first contact + flash)", op,
+                                         args.operations, args.clients)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 15)
+        engine.dispose()
+
+
+def report(bare: Result, project: Result) -> None:
+    print(f"\n{'side':<34}{'ops':>6}{'errors':>8}{'ops/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for r in (bare, project):
+        print(f"{r.name:<34}{len(r.latencies):>6}{len(r.errors):>8}{r.throughput:>10.1f}"
+              f"{r.pct(0.50):>10.1f}{r.pct(0.99):>10.1f}")
+    tput = project.throughput / bare.throughput if bare.throughput else 0.0
+    p99 = project.pct(0.99) / bare.pct(0.99) if bare.latencies else float("nan")
+    print(f"\nthroughput ratio project/bare: {tput:.2f}  (target >= {TARGET_THROUGHPUT}) "
+          f"{'PASS' if tput >= TARGET_THROUGHPUT else 'FAIL'}")
+    print(f"p99 ratio project/bare:        {p99:.2f}  (target <= {TARGET_P99}) "
+          f"{'PASS' if p99 <= TARGET_P99 else 'FAIL'}")
+    for r in (bare, project):
+        for error in sorted(set(r.errors))[:5]:  # distinct failures, so the cause is visible
+            print(f"  {r.name} error x{r.errors.count(error)}: {error}")
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak RSS of this process: {rss_mb:.0f} MiB")
+
+
+async def main(args: argparse.Namespace) -> None:
+    # Keep the project's log rendering (a real cost per action) but out of the report.
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the run
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
+    with tempfile.TemporaryDirectory(prefix="siao-bench-") as tmp:
+        workdir = Path(tmp)
+        env = await WorkflowEnvironment.start_local(
+            data_converter=DATA_CONVERTER,
+            dev_server_existing_path=str(BIN / "temporal"),
+            dev_server_database_filename=str(workdir / "temporal.db"),  # --db-filename
+            search_attributes=sa.ALL,
+            dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
+                                   "--sqlite-pragma", "synchronous=normal"],
+        )
+        try:
+            print(f"{args.clients} clients, {args.operations} operations per side "
+                  f"(+{args.warmup} warmup)", flush=True)
+            bare = await bench_bare(env.client, args)
+            print(f"bare done: {bare.throughput:.1f} ops/s", flush=True)
+            project = await bench_project(env.client, workdir, args)
+        finally:
+            await env.shutdown()
+    report(bare, project)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    parser.add_argument("--operations", type=int, default=400, help="measured ops per side")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured ops per side first")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
