@@ -9,6 +9,7 @@ sides share the same event loop and CPU; it is a report, so it always exits 0.
 
 import argparse
 import asyncio
+import logging
 import os
 import resource
 import socket
@@ -201,6 +202,7 @@ async def main(args: argparse.Namespace) -> None:
     # Keep the project's log rendering (a real cost per action) but out of the report.
     devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the run
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's own request log
     with tempfile.TemporaryDirectory(prefix="siao-bench-") as tmp:
         workdir = Path(tmp)
         env = await WorkflowEnvironment.start_local(

@@ -4,10 +4,10 @@ import uuid
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
 
-from api import actions, facts
+from api import actions, examples, facts
 from api.deps import ActorDep, EngineDep, IdempotencyKey, SettingsDep, TemporalDep
 from models.pathway import Action
 from models.schemas import (
@@ -36,6 +36,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _example(value: dict[str, Any], summary: str = "Exemple") -> dict[str, Any]:
+    return {"exemple": {"summary": summary, "value": value}}
+
+
 class FirstContactResult(BaseModel):
     household_id: str
     pathway: PathwayView
@@ -43,7 +47,9 @@ class FirstContactResult(BaseModel):
 
 @router.post("", status_code=201, response_model=FirstContactResult, responses=ERRORS,
              summary="Signaler une personne ou un ménage rencontré (premier contact)")
-async def report(body: FirstContactCreate, settings: SettingsDep, engine: EngineDep,
+async def report(body: Annotated[FirstContactCreate, Body(openapi_examples=_example(
+                     examples.first_contact(), "Personne seule rencontrée par une maraude"))],
+                 settings: SettingsDep, engine: EngineDep,
                  client: TemporalDep, actor: ActorDep, key: IdempotencyKey = None) -> Any:
     """Crée la fiche ménage et démarre le parcours ; l'échéance de l'évaluation flash (72 h par
     défaut) court depuis la rencontre. Renvoyer la même requête (même `id` ou même clé
@@ -59,8 +65,10 @@ async def report(body: FirstContactCreate, settings: SettingsDep, engine: Engine
 
 
 def _action_route(path: str, action: Action, schema: type[BaseModel], date_field: str,
-                  summary: str, doc: str) -> None:
-    async def endpoint(household_id: HouseholdId, body: schema,  # type: ignore[valid-type]
+                  summary: str, doc: str, example: dict[str, Any]) -> None:
+    annotated = Annotated[schema, Body(openapi_examples=_example(example))]  # type: ignore[valid-type]
+
+    async def endpoint(household_id: HouseholdId, body: annotated,  # type: ignore[valid-type]
                        settings: SettingsDep, engine: EngineDep, client: TemporalDep,
                        actor: ActorDep, key: IdempotencyKey = None) -> PathwayView:
         return await actions.send(
@@ -79,35 +87,49 @@ def _action_route(path: str, action: Action, schema: type[BaseModel], date_field
 _action_route("flash-evaluation", Action.FLASH_EVALUATION, FlashEvaluationCreate, "evaluated_at",
               "Enregistrer l'évaluation flash (R-EVAL-2)",
               "Vulnérabilité, besoins immédiats, souhaits, expertises nécessaires. Lève "
-              "l'échéance de 72 h et arme celle de l'évaluation approfondie (2 mois).")
+              "l'échéance de 72 h et arme celle de l'évaluation approfondie (2 mois).",
+              examples.flash())
 _action_route("in-depth-evaluation", Action.IN_DEPTH_EVALUATION, InDepthEvaluationCreate,
               "evaluated_at", "Enregistrer l'évaluation approfondie (R-EVAL-4)",
               "Situation sociale, santé, situation administrative, souhaits, accompagnement et "
-              "feuille de route. Possible ensuite pour la réactualiser.")
+              "feuille de route. Possible ensuite pour la réactualiser.",
+              examples.in_depth())
 _action_route("commission-decision", Action.COMMISSION_DECISION, CommissionDecisionCreate,
               "decided_at", "Enregistrer la préconisation de la commission (R-COM-1)",
-              "Le logement d'abord : logement, hébergement ou accompagnement, et les mesures.")
+              "Le logement d'abord : logement, hébergement ou accompagnement, et les mesures.",
+              examples.commission())
 _action_route("orientation", Action.ORIENTATION, OrientationCreate, "proposed_at",
               "Proposer une orientation vers une structure ou un logement",
-              "Arme l'échéance de réponse à l'orientation.")
+              "Arme l'échéance de réponse à l'orientation.",
+              examples.orientation())
 _action_route("admission", Action.ADMISSION, AdmissionCreate, "started_at",
               "Enregistrer l'admission en hébergement",
-              "Arme la réactualisation de l'évaluation et la revue de parcours.")
+              "Arme la réactualisation de l'évaluation et la revue de parcours.",
+              examples.placement())
 _action_route("housing", Action.HOUSING, HousingCreate, "started_at",
               "Enregistrer l'accès au logement",
-              "Ouvre la fenêtre de suivi post-logement (deux ans au plus, R-HOUS-3).")
+              "Ouvre la fenêtre de suivi post-logement (deux ans au plus, R-HOUS-3).",
+              examples.placement("pension_de_famille"))
 _action_route("review", Action.REVIEW, ReviewCreate, "held_at",
-              "Enregistrer une revue de parcours (R-FOLLOW-1)", "Réarme la revue suivante.")
+              "Enregistrer une revue de parcours (R-FOLLOW-1)", "Réarme la revue suivante.",
+              examples.review())
 _action_route("follow-up", Action.FOLLOW_UP, ReviewCreate, "held_at",
               "Enregistrer un contact de suivi post-logement (R-HOUS-3)",
-              "Maintien dans le logement, sollicitation du bailleur…")
+              "Maintien dans le logement, sollicitation du bailleur…",
+              examples.review())
 _action_route("exit", Action.EXIT, ExitCreate, "exited_at",
-              "Clore le parcours (sortie du dispositif)", "Enregistre la situation de sortie.")
+              "Clore le parcours (sortie du dispositif)", "Enregistre la situation de sortie.",
+              examples.exit_())
 
 
 @router.post("/{household_id}/orientation/response", response_model=PathwayView,
              responses=ERRORS, summary="Enregistrer la réponse à l'orientation")
-async def orientation_response(household_id: HouseholdId, body: OrientationResponseCreate,
+async def orientation_response(household_id: HouseholdId,
+                               body: Annotated[OrientationResponseCreate, Body(openapi_examples={
+                                   "acceptee": {"summary": "Acceptée",
+                                                "value": examples.accepted()},
+                                   "refusee": {"summary": "Refusée par le ménage",
+                                               "value": examples.refused()}})],
                                settings: SettingsDep, engine: EngineDep, client: TemporalDep,
                                actor: ActorDep, key: IdempotencyKey = None) -> PathwayView:
     """Acceptée, ou refusée avec son motif (par le ménage, la structure ou administratif) :
