@@ -135,6 +135,7 @@ class PathwayActivities:
                 )
             )
             household.overdue = True
+            household.next_deadline = inp.next_deadline
             household.updated_at = utcnow()
             session.add(household)
             session.add(

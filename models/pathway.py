@@ -147,6 +147,7 @@ class MissedDeadlineInput(BaseModel):
     due_at: datetime
     policy_version: str
     stage: Stage
+    next_deadline: datetime | None = None
 
 
 DURATION_FIELD: dict[DeadlineKind, str] = {

@@ -188,17 +188,17 @@ class PathwayWorkflow:
                         exit_situation=ExitSituation.FIN_SUIVI,
                     ))
                     return
+                deadline.missed = True
                 await workflow.execute_activity_method(
                     PathwayActivities.record_missed_deadline,
                     MissedDeadlineInput(
                         household_id=self.state.household_id,
                         workflow_id=workflow.info().workflow_id, kind=deadline.kind,
                         due_at=deadline.due_at, policy_version=deadline.policy_version,
-                        stage=self.state.stage,
+                        stage=self.state.stage, next_deadline=self.state.next_deadline,
                     ),
                     start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
                 )
-                deadline.missed = True
             self._changed()
 
     def _changed(self) -> None:

@@ -1,0 +1,67 @@
+"""`make demo`: walk a handful of households through the API to different stages.
+
+A newcomer then sees real pathways in the Temporal UI at once: stages, French timer summaries,
+one pathway already overdue (met four days ago, flash evaluation not yet entered).
+"""
+
+import sys
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from api import examples
+from core.settings import get_settings
+
+STEPS = [
+    ("flash-evaluation", examples.flash),
+    ("in-depth-evaluation", examples.in_depth),
+    ("commission-decision", lambda: examples.commission("hebergement", "chrs")),
+    ("orientation", examples.orientation),
+    ("orientation/response", examples.accepted),
+    ("admission", examples.placement),
+    ("commission-decision", examples.commission),
+    ("orientation", lambda: examples.orientation("pension_de_famille")),
+    ("orientation/response", examples.accepted),
+    ("housing", lambda: examples.placement("pension_de_famille")),
+    ("follow-up", examples.review),
+]
+# (département, how many steps to walk, typology, days since the encounter)
+HOUSEHOLDS = [
+    ("75", 0, "personne_isolee", 4),  # flash evaluation missing after 72 h: overdue
+    ("75", 0, "famille_monoparentale", 0),
+    ("75", 1, "couple_avec_enfants", 1),
+    ("93", 2, "personne_isolee", 2),
+    ("93", 4, "couple_sans_enfant", 3),
+    ("75", 6, "personne_isolee", 5),
+    ("93", 10, "famille_monoparentale", 6),
+    ("75", 11, "personne_isolee", 7),
+]
+
+
+def main() -> int:
+    settings = get_settings()
+    base = f"http://127.0.0.1:{settings.api_port}"
+    with httpx.Client(base_url=base, timeout=30, headers={"X-SIAO-Agent": "demo"}) as http:
+        try:
+            http.get("/health").raise_for_status()
+        except httpx.HTTPError:
+            print(f"L'API ne répond pas sur {base} : lancez d'abord `make up`.")
+            return 1
+        for departement, steps, typology, days_ago in HOUSEHOLDS:
+            met = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+            body = examples.first_contact(departement, typology=typology, encountered_at=met)
+            created = http.post("/households", json=body)
+            created.raise_for_status()
+            household_id = created.json()["household_id"]
+            stage = created.json()["pathway"]["stage"]
+            for path, make in STEPS[:steps]:
+                response = http.post(f"/households/{household_id}/{path}", json=make())
+                response.raise_for_status()
+                stage = response.json()["stage"]
+            print(f"parcours-{household_id}  {departement}  {stage}")
+    print(f"\nVoir : http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
