@@ -1,6 +1,7 @@
 """The Temporal worker: every workflow and activity of the SIAO pathway, on one task queue."""
 
 import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
@@ -37,13 +38,14 @@ async def main() -> None:
     client = await connect(settings)
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
         worker = build_worker(client, settings, get_engine(), executor)
-        log.info("worker_started", task_queue=settings.temporal_task_queue,
-                 address=settings.temporal_address)
+        log.info(
+            "worker_started",
+            task_queue=settings.temporal_task_queue,
+            address=settings.temporal_address,
+        )
         await worker.run()
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import structlog
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -87,7 +87,7 @@ class PathwayActivities:
         return True
 
     @staticmethod
-    def _resolve_alerts(session, inp: ApplyActionInput) -> None:  # type: ignore[no-untyped-def]
+    def _resolve_alerts(session: Session, inp: ApplyActionInput) -> None:
         if not inp.resolved:
             return
         open_alerts = session.exec(

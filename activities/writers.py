@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models.evaluations import (
     CommissionDecision,
@@ -24,7 +24,12 @@ def _report(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) ->
     members = payload.pop("members")
     payload.pop("id", None)
     household = Household.model_validate(
-        {**payload, "id": inp.household_id, "workflow_id": inp.workflow_id, "stage": inp.stage_after}
+        {
+            **payload,
+            "id": inp.household_id,
+            "workflow_id": inp.workflow_id,
+            "stage": inp.stage_after,
+        }
     )
     session.add(household)
     session.flush()  # persons reference the household
@@ -32,7 +37,7 @@ def _report(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) ->
         session.add(Person.model_validate({**member, "household_id": inp.household_id}))
 
 
-def _record(table: type, **extra: Any) -> Writer:
+def _record(table: type[SQLModel], **extra: Any) -> Writer:
     def write(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
         row = {**payload, **extra, "household_id": inp.household_id}
         session.add(table.model_validate({**row, "submission_id": inp.submission_id}))

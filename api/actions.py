@@ -37,16 +37,20 @@ def submission_id(action: Action, idempotency_key: str | None) -> str:
     return f"{action.value}:{idempotency_key or uuid.uuid4()}"
 
 
-def _stage(engine: Engine, sid: str, household_id: str, action: Action, payload: dict,
-           actor: str) -> None:
+def _stage(
+    engine: Engine, sid: str, household_id: str, action: Action, payload: dict, actor: str
+) -> None:
     with session_scope(engine) as session:
         existing = session.get(Submission, sid)
         if existing is not None:
             if existing.household_id != household_id or existing.action != action:
                 raise ApiError(409, "Cette clé d'idempotence a déjà servi pour une autre action.")
             return  # a retry: the update id dedups it in Temporal, the activity in the database
-        session.add(Submission(id=sid, household_id=household_id, action=action, payload=payload,
-                               actor=actor))
+        session.add(
+            Submission(
+                id=sid, household_id=household_id, action=action, payload=payload, actor=actor
+            )
+        )
 
 
 def _unstage(engine: Engine, sid: str) -> None:
@@ -82,8 +86,9 @@ async def send(
     sid = submission_id(action, idempotency_key)
     payload = body.model_dump(mode="json") if body is not None else {}
     await run_in_threadpool(_stage, engine, sid, household_id, action, payload, actor)
-    inp = ActionInput(action=action, submission_id=sid, occurred_at=occurred_at, actor=actor,
-                      **fields)
+    inp = ActionInput(
+        action=action, submission_id=sid, occurred_at=occurred_at, actor=actor, **fields
+    )
     wid = workflow_id(household_id)
     try:
         if action is Action.REPORT:
@@ -94,10 +99,12 @@ async def send(
                 id=wid,
                 task_queue=task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes([
-                    SearchAttributePair(sa.DEPARTEMENT, departement),
-                    SearchAttributePair(sa.STAGE, Stage.REPORTED.value),
-                ]),
+                search_attributes=TypedSearchAttributes(
+                    [
+                        SearchAttributePair(sa.DEPARTEMENT, departement),
+                        SearchAttributePair(sa.STAGE, Stage.REPORTED.value),
+                    ]
+                ),
                 static_summary=f"Parcours SIAO — département {departement}",
             )
             state = await client.execute_update_with_start_workflow(
@@ -112,10 +119,17 @@ async def send(
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             await run_in_threadpool(_unstage, engine, sid)
-            raise ApiError(409, "Action refusée : le parcours est clos.",
-                           stage=Stage.CLOSED.value, allowed_actions=[]) from exc
-        raise ApiError(503, "Temporal est injoignable : l'action n'est pas enregistrée, "
-                       "réessayez avec la même clé d'idempotence.") from exc
+            raise ApiError(
+                409,
+                "Action refusée : le parcours est clos.",
+                stage=Stage.CLOSED.value,
+                allowed_actions=[],
+            ) from exc
+        raise ApiError(
+            503,
+            "Temporal est injoignable : l'action n'est pas enregistrée, "
+            "réessayez avec la même clé d'idempotence.",
+        ) from exc
     return PathwayView.of(PathwayState.model_validate(state), wid)
 
 

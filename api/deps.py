@@ -35,7 +35,7 @@ async def get_temporal(request: Request) -> Client:
 def get_actor(
     x_siao_agent: Annotated[
         str | None,
-        Header(description="identifiant opaque de l'agent (remplacé par le jeton au ticket sécurité)"),
+        Header(description="identifiant opaque de l'agent (en attendant l'authentification)"),
     ] = None,
 ) -> str:
     return (x_siao_agent or "agent-inconnu")[:120]
@@ -51,6 +51,6 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=64,
         pattern=r"^[A-Za-z0-9_.:-]+$",
-        description="clé choisie par le client : renvoyer la même requête ne l'applique qu'une fois",
+        description="clé du client : la même requête renvoyée n'est appliquée qu'une fois",
     ),
 ]

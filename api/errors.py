@@ -58,13 +58,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"champ": ".".join(str(p) for p in err["loc"] if p != "body") or "corps",
-             "message": french(err)}
+            {
+                "champ": ".".join(str(p) for p in err["loc"] if p != "body") or "corps",
+                "message": french(err),
+            }
             for err in exc.errors()
         ]
         return JSONResponse(
             status_code=422,
-            content={"detail": "Saisie invalide : corrigez les champs signalés.", "erreurs": errors},
+            content={
+                "detail": "Saisie invalide : corrigez les champs signalés.",
+                "erreurs": errors,
+            },
         )
 
     @app.exception_handler(ApiError)
@@ -76,5 +81,7 @@ def install(app: FastAPI) -> None:
         log.error("unexpected_error", error_type=type(exc).__name__)
         return JSONResponse(
             status_code=500,
-            content={"detail": "Erreur interne : rien n'a été perdu, réessayez ou prévenez l'équipe."},
+            content={
+                "detail": "Erreur interne : rien n'a été perdu, réessayez ou prévenez l'équipe."
+            },
         )

@@ -22,32 +22,56 @@ def first_contact(departement: str = "75", **overrides: Any) -> dict[str, Any]:
         "time_without_housing": "1_6_mois",
         "referent_structure": "CHRS Les Amandiers",
         "referent_worker": "Référente Test",
-        "members": [{
-            "nominative_consent": False, "nickname": "Le Grand Jo", "birth_year": 1980,
-            "sex": "homme", "informed_of_rights": True, "consent_given_at": now_iso(),
-        }],
+        "members": [
+            {
+                "nominative_consent": False,
+                "nickname": "Le Grand Jo",
+                "birth_year": 1980,
+                "sex": "homme",
+                "informed_of_rights": True,
+                "consent_given_at": now_iso(),
+            }
+        ],
     }
     body.update(overrides)
     return body
 
 
 def flash() -> dict[str, Any]:
-    return {"evaluated_at": now_iso(), "evaluator_structure": "115 de Paris",
-            "vulnerability": "elevee", "immediate_needs": ["mise_a_l_abri", "soins"],
-            "shelter_requested": True, "wishes": "un endroit calme", "expertise_needed":
-            ["medicale"], "first_orientation": "adaptee"}
+    return {
+        "evaluated_at": now_iso(),
+        "evaluator_structure": "115 de Paris",
+        "vulnerability": "elevee",
+        "immediate_needs": ["mise_a_l_abri", "soins"],
+        "shelter_requested": True,
+        "wishes": "un endroit calme",
+        "expertise_needed": ["medicale"],
+        "first_orientation": "adaptee",
+    }
 
 
 def in_depth(intensity: str = "moyen") -> dict[str, Any]:
-    return {"evaluated_at": now_iso(), "evaluator_structure": "CHRS Les Amandiers",
-            "health_cover": "css", "has_gp": False, "employment": "sans_activite",
-            "resources": ["rsa"], "administrative_situation": "francaise",
-            "accompaniment_intensity": intensity, "roadmap": ["ouvrir les droits CSS"]}
+    return {
+        "evaluated_at": now_iso(),
+        "evaluator_structure": "CHRS Les Amandiers",
+        "health_cover": "css",
+        "has_gp": False,
+        "employment": "sans_activite",
+        "resources": ["rsa"],
+        "administrative_situation": "francaise",
+        "accompaniment_intensity": intensity,
+        "roadmap": ["ouvrir les droits CSS"],
+    }
 
 
 def commission(recommendation: str = "logement", place_type: str = "pension_de_famille") -> dict:
-    return {"decided_at": now_iso(), "commission": "unique", "recommendation": recommendation,
-            "place_type": place_type, "measures": ["avdl"]}
+    return {
+        "decided_at": now_iso(),
+        "commission": "unique",
+        "recommendation": recommendation,
+        "place_type": place_type,
+        "measures": ["avdl"],
+    }
 
 
 def orientation(place_type: str = "chrs") -> dict[str, Any]:
@@ -59,8 +83,12 @@ def accepted() -> dict[str, Any]:
 
 
 def refused(reason: str = "type_hebergement") -> dict[str, Any]:
-    return {"answer": "refusee", "answered_at": now_iso(), "refused_by": "menage",
-            "refusal_reason": reason}
+    return {
+        "answer": "refusee",
+        "answered_at": now_iso(),
+        "refused_by": "menage",
+        "refusal_reason": reason,
+    }
 
 
 def placement(place_type: str = "chrs") -> dict[str, Any]:

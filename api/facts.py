@@ -11,10 +11,21 @@ from models.vocab import Relationship
 
 # Which fields of each body are coded facts the rules may use.
 CODED_FIELDS: dict[Action, tuple[str, ...]] = {
-    Action.FLASH_EVALUATION: ("vulnerability", "immediate_needs", "expertise_needed",
-                              "shelter_requested", "first_orientation"),
-    Action.IN_DEPTH_EVALUATION: ("accompaniment_intensity", "health_cover", "employment",
-                                 "administrative_situation", "resources", "has_gp"),
+    Action.FLASH_EVALUATION: (
+        "vulnerability",
+        "immediate_needs",
+        "expertise_needed",
+        "shelter_requested",
+        "first_orientation",
+    ),
+    Action.IN_DEPTH_EVALUATION: (
+        "accompaniment_intensity",
+        "health_cover",
+        "employment",
+        "administrative_situation",
+        "resources",
+        "has_gp",
+    ),
     Action.COMMISSION_DECISION: ("commission", "recommendation", "place_type", "measures"),
     Action.ORIENTATION: ("place_type",),
     Action.REFUSE_ORIENTATION: ("refused_by", "refusal_reason"),
@@ -32,8 +43,11 @@ def _plain(value: Any) -> Any:
 
 
 def of_action(action: Action, body: BaseModel) -> dict[str, Any]:
-    found = {f: _plain(getattr(body, f)) for f in CODED_FIELDS.get(action, ())
-             if getattr(body, f, None) is not None}
+    found = {
+        f: _plain(getattr(body, f))
+        for f in CODED_FIELDS.get(action, ())
+        if getattr(body, f, None) is not None
+    }
     typed = {f: found[f] for f in TYPED_FIELDS if f in found}
     return {"facts": found, **typed}
 

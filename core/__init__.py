@@ -1,1 +1,4 @@
-"""Plumbing shared by the worker, the API and the tools: settings, logs, Temporal client, database."""
+"""Plumbing shared by the worker, the API and the tools.
+
+Settings, logs, the Temporal client, the database.
+"""

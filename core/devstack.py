@@ -53,11 +53,24 @@ def wait_for_health(url: str, proc: subprocess.Popen, seconds: float = 60) -> No
 
 def temporal_command(port: int, ui_port: int) -> list[str]:
     return [
-        str(BIN / "temporal"), "server", "start-dev",
-        "--db-filename", str(VAR / "temporal.db"),
-        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-        "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(ui_port),
-        "--log-level", "warn", *dev_server_flags(),
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(VAR / "temporal.db"),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--log-level",
+        "warn",
+        *dev_server_flags(),
     ]
 
 
@@ -82,29 +95,46 @@ def main() -> int:
 
     def start(name: str, cmd: list[str], log_name: str) -> subprocess.Popen:
         log = (VAR / log_name).open("ab")
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # our Ctrl-C decides the stop order
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )  # our Ctrl-C decides the stop order
         procs.append((name, proc))
         return proc
 
     try:
         print("Base de données : migrations Alembic…", flush=True)
         migrate(settings.database_url)
-        temporal = start("Temporal", temporal_command(port, settings.temporal_ui_port),
-                         "temporal.log")
+        temporal = start(
+            "Temporal", temporal_command(port, settings.temporal_ui_port), "temporal.log"
+        )
         wait_for_port(port, "Temporal", temporal)
         start("worker", [sys.executable, "worker.py"], "worker.log")
-        api = start("API", [sys.executable, "-m", "uvicorn", "api.main:app", "--host",
-                            settings.api_host, "--port", str(settings.api_port)], "api.log")
+        api = start(
+            "API",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                settings.api_host,
+                "--port",
+                str(settings.api_port),
+            ],
+            "api.log",
+        )
         wait_for_health(f"http://127.0.0.1:{settings.api_port}/health", api)
-        print(f"""
+        print(
+            f"""
   SIAO — parcours : prêt.
   API (documentation interactive) : http://localhost:{settings.api_port}/docs
   Interface Temporal (superviseurs) : http://localhost:{settings.temporal_ui_port}
   Exemple de filtre : SiaoStage='admitted'  ou  SiaoOverdue=true
   Journaux : var/temporal.log, var/worker.log, var/api.log
   Des parcours d'exemple : make demo (dans un autre terminal). Arrêt : Ctrl-C.
-""", flush=True)
+""",
+            flush=True,
+        )
         while True:
             for name, proc in procs:
                 if proc.poll() is not None:

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.evaluations  # noqa: F401  (registers the tables)
+import models.evaluations
 import models.records  # noqa: F401
 from core.db import make_engine
 from core.settings import get_settings
@@ -14,8 +14,9 @@ target_metadata = SQLModel.metadata
 
 
 def run_offline() -> None:
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -23,8 +24,9 @@ def run_offline() -> None:
 def run_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True)  # SQLite needs batch mode to alter tables
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )  # SQLite needs batch mode to alter tables
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

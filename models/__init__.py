@@ -1,1 +1,4 @@
-"""Records (SQL tables), value lists and the schemas that cross boundaries. Imports nothing of ours."""
+"""Records (SQL tables), value lists and the schemas that cross boundaries.
+
+Imports nothing of ours.
+"""

@@ -32,7 +32,7 @@ from models.vocab_orientation import (
 
 
 class Recorded(SQLModel):
-    id: int | None = Field(None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(foreign_key="household.id", index=True, max_length=36)
     submission_id: str = Field(unique=True, max_length=64)
     recorded_at: datetime = when(default_factory=utcnow)

@@ -7,7 +7,6 @@ never a name, a birth date, a free-text note or a health detail.
 from datetime import datetime
 
 import isodate
-
 from pydantic import BaseModel, Field
 
 from models.vocab import AccompanimentIntensity, Coded

@@ -25,7 +25,7 @@ def code(default: Any = ..., **kw: Any) -> Any:
 
 def when(default: Any = ..., **kw: Any) -> Any:
     """A timezone-aware datetime, stored in UTC."""
-    return Field(default, sa_type=DateTime(timezone=True), **kw)  # type: ignore[call-overload]
+    return Field(default, sa_type=DateTime(timezone=True), **kw)
 
 
 def listing(**kw: Any) -> Any:
@@ -49,7 +49,7 @@ class PersonBase(SQLModel):
 
 
 class Person(PersonBase, table=True):
-    id: int | None = Field(None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(foreign_key="household.id", index=True)
     created_at: datetime = when(default_factory=utcnow)
 
@@ -98,7 +98,7 @@ class Submission(SQLModel, table=True):
 class TimelineEvent(SQLModel, table=True):
     """One row per action or automatic event: who, when, what — the start of the audit trail."""
 
-    id: int | None = Field(None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(index=True, max_length=36)
     workflow_id: str = Field(max_length=64)
     action: str = code()
@@ -107,14 +107,14 @@ class TimelineEvent(SQLModel, table=True):
     recorded_at: datetime = when(default_factory=utcnow)
     stage_before: str | None = code(None)
     stage_after: str | None = code(None)
-    submission_id: str | None = Field(None, max_length=64, unique=True)
+    submission_id: str | None = Field(default=None, max_length=64, unique=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 class Alert(SQLModel, table=True):
     """A missed deadline, addressed to the lead referent; resolved by the late action."""
 
-    id: int | None = Field(None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(index=True, max_length=36)
     kind: str = code()
     recipient: str = code("lead_referent")

@@ -164,7 +164,7 @@ class PathwayView(PathwayState):
         return cls(
             **state.model_dump(),
             workflow_id=workflow_id,
-            stage_label=Stage(state.stage).label,
+            stage_label=state.stage.label,
             overdue_now=state.overdue,
             next_deadline_at=state.next_deadline,
         )

@@ -8,8 +8,14 @@ from models.pathway import Action, DeadlineKind, Stage
 A, S, D = Action, Stage, DeadlineKind
 
 _OPEN = [s for s in Stage if s is not S.CLOSED]
-_EVALUATED = [S.IN_DEPTH_EVALUATED, S.COMMISSION, S.ORIENTATION_PROPOSED, S.ADMITTED, S.HOUSED,
-              S.FOLLOW_UP]
+_EVALUATED = [
+    S.IN_DEPTH_EVALUATED,
+    S.COMMISSION,
+    S.ORIENTATION_PROPOSED,
+    S.ADMITTED,
+    S.HOUSED,
+    S.FOLLOW_UP,
+]
 
 TRANSITIONS: dict[Stage, dict[Action, Stage]] = {
     S.REPORTED: {A.FLASH_EVALUATION: S.FLASH_EVALUATED},
@@ -31,8 +37,14 @@ TRANSITIONS: dict[Stage, dict[Action, Stage]] = {
 # Actions that keep the stage: re-evaluation (R-EVAL-4), review (R-FOLLOW-1), exit from anywhere.
 for _stage in _EVALUATED:
     TRANSITIONS[_stage].setdefault(A.IN_DEPTH_EVALUATION, _stage)
-for _stage in (S.IN_DEPTH_EVALUATED, S.COMMISSION, S.ORIENTATION_PROPOSED, S.ADMITTED, S.HOUSED,
-               S.FOLLOW_UP):
+for _stage in (
+    S.IN_DEPTH_EVALUATED,
+    S.COMMISSION,
+    S.ORIENTATION_PROPOSED,
+    S.ADMITTED,
+    S.HOUSED,
+    S.FOLLOW_UP,
+):
     TRANSITIONS[_stage][A.REVIEW] = _stage
 for _stage in _OPEN:
     TRANSITIONS[_stage][A.EXIT] = S.CLOSED

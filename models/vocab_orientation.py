@@ -62,7 +62,10 @@ class RefusalReason(Coded):
     PUBLIC_NON_CORRESPONDANT = "public_non_correspondant", "ne correspond pas au public"
     INELIGIBLE_FINANCEMENT = "ineligible_financement", "inéligible au financement"
     PLACE_INDISPONIBLE = "place_indisponible", "place plus disponible / attribuée"
-    ACCOMPAGNEMENT_INSUFFISANT = "accompagnement_insuffisant", "besoin d'accompagnement plus soutenu"
+    ACCOMPAGNEMENT_INSUFFISANT = (
+        "accompagnement_insuffisant",
+        "besoin d'accompagnement plus soutenu",
+    )
     SANTE_SECURITE = "sante_securite", "santé et sécurité"
     INJOIGNABLE = "injoignable", "ménage injoignable après plusieurs tentatives"
     NON_PRESENTE = "non_presente", "ne s'est pas présenté"

@@ -27,9 +27,12 @@ def parse_duration(value: str) -> timedelta | isodate.Duration:
         parsed = isodate.parse_duration(value)
     except (isodate.ISO8601Error, TypeError, ValueError) as exc:
         raise ValueError(f"« {value} » n'est pas une durée ISO 8601 (ex. PT72H, P2M)") from exc
-    if parsed <= timedelta(0) if isinstance(parsed, timedelta) else parsed.totimedelta(
-        start=isodate.parse_datetime("2000-01-01T00:00:00Z")
-    ) <= timedelta(0):
+    if (
+        parsed <= timedelta(0)
+        if isinstance(parsed, timedelta)
+        else parsed.totimedelta(start=isodate.parse_datetime("2000-01-01T00:00:00Z"))
+        <= timedelta(0)
+    ):
         raise ValueError(f"« {value} » doit être une durée positive")
     return parsed
 

@@ -23,6 +23,7 @@ from api.main import create_app
 from core.db import make_engine, migrate
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
+from tests.pathway_helpers import Driver
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -54,8 +55,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, temporal_task_queue=TASK_QUEUE,
-                    policies_dir=Path(__file__).parent.parent / "policies")
+    return Settings(
+        database_url=db_url,
+        temporal_task_queue=TASK_QUEUE,
+        policies_dir=Path(__file__).parent.parent / "policies",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -64,13 +68,17 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=DATA_CONVERTER,
         test_server_existing_path=str(BIN / "temporal-test-server"),
     )
-    types = {"KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-             "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-             "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME}
-    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-        namespace=env.client.namespace,
-        search_attributes={k.name: types[k.indexed_value_type.name] for k in sa.ALL},
-    ))
+    types = {
+        "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+        "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    }
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={k.name: types[k.indexed_value_type.name] for k in sa.ALL},
+        )
+    )
     yield env
     await env.shutdown()
 
@@ -81,19 +89,28 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=DATA_CONVERTER,
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=sa.ALL,
-        dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
-                               "--sqlite-pragma", "synchronous=normal"],
+        dev_server_extra_args=[
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
+        ],
     )
     yield env
     await env.shutdown()
 
 
 @asynccontextmanager
-async def running_worker(client: Client, settings: Settings, engine: Engine,
-                         task_queue: str = TASK_QUEUE) -> AsyncIterator[Worker]:
+async def running_worker(
+    client: Client, settings: Settings, engine: Engine, task_queue: str = TASK_QUEUE
+) -> AsyncIterator[Worker]:
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
-        worker = build_worker(client, settings.model_copy(update={"temporal_task_queue":
-                                                                   task_queue}), engine, executor)
+        worker = build_worker(
+            client,
+            settings.model_copy(update={"temporal_task_queue": task_queue}),
+            engine,
+            executor,
+        )
         async with worker:
             yield worker
 
@@ -103,11 +120,10 @@ def new_id() -> str:
 
 
 @pytest.fixture
-async def ts_pathway(ts_env: WorkflowEnvironment, settings: Settings,
-                     engine: Engine) -> AsyncIterator["Driver"]:
+async def ts_pathway(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine
+) -> AsyncIterator[Driver]:
     """A worker on the time-skipping server and a driver; its pathways end with the test."""
-    from tests.pathway_helpers import Driver
-
     queue = f"siao-tests-{uuid.uuid4().hex[:8]}"
     driver = Driver(ts_env.client, engine, queue)
     async with running_worker(ts_env.client, settings, engine, queue):
@@ -127,8 +143,12 @@ async def http(dev_env, queue_settings, engine) -> AsyncIterator[httpx.AsyncClie
 
     app = create_app(queue_settings, engine, connect)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://siao.test",
-                                 headers={"X-SIAO-Agent": "agent-42"}, timeout=30) as client:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://siao.test",
+        headers={"X-SIAO-Agent": "agent-42"},
+        timeout=30,
+    ) as client:
         yield client
 
 

@@ -1,6 +1,7 @@
 """Driving a pathway the way the API does (same `api.actions.send`), without HTTP."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,29 +28,58 @@ class Driver:
     async def terminate_all(self) -> None:
         """Leave no pathway running into the next test (timers would fire there)."""
         for household_id in self.started:
-            try:
+            with contextlib.suppress(RPCError):  # already closed
                 await self.client.get_workflow_handle(workflow_id(household_id)).terminate(
-                    reason="fin du test")
-            except RPCError:
-                pass  # already closed
+                    reason="fin du test"
+                )
 
-    async def report(self, household_id: str, occurred_at: datetime, departement: str = "75",
-                     key: str | None = None) -> PathwayView:
+    async def report(
+        self,
+        household_id: str,
+        occurred_at: datetime,
+        departement: str = "75",
+        key: str | None = None,
+    ) -> PathwayView:
         self.started.append(household_id)
         body = FirstContactCreate.model_validate(
-            factories.first_contact(departement, id=household_id))
+            factories.first_contact(departement, id=household_id)
+        )
         return await actions.send(
-            self.client, self.engine, self.task_queue, household_id=household_id,
-            departement=departement, action=Action.REPORT, body=body, occurred_at=occurred_at,
-            actor="agent-test", idempotency_key=key or household_id,
-            referent_structure=body.referent_structure, facts=facts.of_first_contact(body))
+            self.client,
+            self.engine,
+            self.task_queue,
+            household_id=household_id,
+            departement=departement,
+            action=Action.REPORT,
+            body=body,
+            occurred_at=occurred_at,
+            actor="agent-test",
+            idempotency_key=key or household_id,
+            referent_structure=body.referent_structure,
+            facts=facts.of_first_contact(body),
+        )
 
-    async def act(self, household_id: str, action: Action, body: BaseModel,
-                  occurred_at: datetime, key: str | None = None) -> PathwayView:
+    async def act(
+        self,
+        household_id: str,
+        action: Action,
+        body: BaseModel,
+        occurred_at: datetime,
+        key: str | None = None,
+    ) -> PathwayView:
         return await actions.send(
-            self.client, self.engine, self.task_queue, household_id=household_id,
-            departement=None, action=action, body=body, occurred_at=occurred_at,
-            actor="agent-test", idempotency_key=key, **facts.of_action(action, body))
+            self.client,
+            self.engine,
+            self.task_queue,
+            household_id=household_id,
+            departement=None,
+            action=action,
+            body=body,
+            occurred_at=occurred_at,
+            actor="agent-test",
+            idempotency_key=key,
+            **facts.of_action(action, body),
+        )
 
     async def state(self, household_id: str) -> PathwayView:
         return await actions.read_state(self.client, household_id)

@@ -33,17 +33,21 @@ async def test_bad_bodies_get_french_422(http):
     r = await http.post("/households", json=factories.first_contact(encountered_at=future))
     assert "ne peut pas être dans le futur" in r.json()["erreurs"][0]["message"]
 
-    named_without_consent = factories.first_contact(members=[{
-        "nominative_consent": False, "last_name": "Martin"}])
+    named_without_consent = factories.first_contact(
+        members=[{"nominative_consent": False, "last_name": "Martin"}]
+    )
     r = await http.post("/households", json=named_without_consent)
     assert "pseudonyme" in r.json()["erreurs"][0]["message"]
 
-    r = await http.post("/households", content=b"{pas du json", headers={
-        "content-type": "application/json"})
+    r = await http.post(
+        "/households", content=b"{pas du json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["erreurs"][0]["message"] == "JSON illisible"
 
-    r = await http.post(f"/households/{new_id()}/orientation/response",
-                        json={"answer": "refusee", "refused_by": "menage"})
+    r = await http.post(
+        f"/households/{new_id()}/orientation/response",
+        json={"answer": "refusee", "refused_by": "menage"},
+    )
     assert r.status_code == 422
     assert "un refus doit être motivé" in r.json()["erreurs"][0]["message"]
 
@@ -57,22 +61,29 @@ async def test_unknown_household_is_404_and_bad_id_422(http):
     assert r.status_code == 422
 
 
-async def test_out_of_stage_is_409_with_stage_and_allowed_actions(dev_env, http, queue_settings,
-                                                                  engine):
-    async with running_worker(dev_env.client, queue_settings, engine,
-                              queue_settings.temporal_task_queue):
+async def test_out_of_stage_is_409_with_stage_and_allowed_actions(
+    dev_env, http, queue_settings, engine
+):
+    async with running_worker(
+        dev_env.client, queue_settings, engine, queue_settings.temporal_task_queue
+    ):
         hid = ok(await http.post("/households", json=factories.first_contact()), 201)[
-            "household_id"]
-        r = await http.post(f"/households/{hid}/housing",
-                            json=factories.placement("logement_ordinaire"))
+            "household_id"
+        ]
+        r = await http.post(
+            f"/households/{hid}/housing", json=factories.placement("logement_ordinaire")
+        )
     assert r.status_code == 409
     assert r.json() == {
         "detail": "Action refusée : « accès au logement » n'est pas possible à l'étape "
-                  "« signalé, en attente d'évaluation flash ».",
-        "stage": "reported", "allowed_actions": ["flash_evaluation", "exit"]}
+        "« signalé, en attente d'évaluation flash ».",
+        "stage": "reported",
+        "allowed_actions": ["flash_evaluation", "exit"],
+    }
     with Session(engine) as s:
-        staged = s.exec(select(func.count()).select_from(Submission)
-                        .where(Submission.household_id == hid)).one()
+        staged = s.exec(
+            select(func.count()).select_from(Submission).where(Submission.household_id == hid)
+        ).one()
     assert staged == 1  # the refused action left nothing behind
 
 
@@ -81,8 +92,9 @@ async def test_temporal_unreachable_is_503_and_health_says_so(settings, engine):
         return await Client.connect("127.0.0.1:1")
 
     app = create_app(settings, engine, dead)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://siao.test") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://siao.test"
+    ) as http:
         body = factories.first_contact(id=new_id())
         r = await http.post("/households", json=body)
         assert r.status_code == 503 and "Temporal est injoignable" in r.json()["detail"]

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.devserver
 
 
 async def test_whole_pathway_over_http(dev_env, http, queue_settings, engine):
-    async with running_worker(dev_env.client, queue_settings, engine,
-                              queue_settings.temporal_task_queue):
+    async with running_worker(
+        dev_env.client, queue_settings, engine, queue_settings.temporal_task_queue
+    ):
         created = ok(await http.post("/households", json=factories.first_contact("75")), 201)
         hid = created["household_id"]
         assert created["pathway"]["stage"] == "reported"
@@ -38,36 +39,50 @@ async def test_whole_pathway_over_http(dev_env, http, queue_settings, engine):
 
         async def listed() -> list[str]:
             return [w.id async for w in dev_env.client.list_workflows(query)]
+
         for _ in range(50):
             if await listed():
                 break
             await asyncio.sleep(0.2)
         assert await listed() == [f"parcours-{hid}"]
         cli = subprocess.run(
-            [str(BIN / "temporal"), "workflow", "list", "--address", dev_env.client.service_client
-             .config.target_host, "--query", query],
-            capture_output=True, text=True, timeout=30, check=True)
+            [
+                str(BIN / "temporal"),
+                "workflow",
+                "list",
+                "--address",
+                dev_env.client.service_client.config.target_host,
+                "--query",
+                query,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         assert f"parcours-{hid}" in cli.stdout
 
         ok(await http.post(f"{base}/commission-decision", json=factories.commission()))
-        ok(await http.post(f"{base}/orientation",
-                           json=factories.orientation("pension_de_famille")))
+        ok(await http.post(f"{base}/orientation", json=factories.orientation("pension_de_famille")))
         ok(await http.post(f"{base}/orientation/response", json=factories.accepted()))
-        state = ok(await http.post(f"{base}/housing",
-                                   json=factories.placement("pension_de_famille")))
+        state = ok(
+            await http.post(f"{base}/housing", json=factories.placement("pension_de_famille"))
+        )
         assert state["stage"] == "housed"
         state = ok(await http.post(f"{base}/follow-up", json=factories.review()))
         assert state["stage"] == "follow_up"
         assert ok(await http.get(f"{base}/pathway"))["stage"] == "follow_up"
 
-        page = ok(await http.get("/households", params={"departement": "75",
-                                                        "stage": "follow_up"}))
+        page = ok(await http.get("/households", params={"departement": "75", "stage": "follow_up"}))
         assert hid in [h["id"] for h in page["items"]]
         detail = ok(await http.get(base))
         assert detail["members"][0]["nickname"] == "Le Grand Jo"
         assert len(detail["records"]["placements"]) == 2
         assert [e["action"] for e in detail["timeline"]][:3] == [
-            "report", "flash_evaluation", "in_depth_evaluation"]
+            "report",
+            "flash_evaluation",
+            "in_depth_evaluation",
+        ]
         assert {e["actor"] for e in detail["timeline"]} == {"agent-42"}
 
         state = ok(await http.post(f"{base}/exit", json=factories.exit_("logement_social")))
@@ -77,30 +92,40 @@ async def test_whole_pathway_over_http(dev_env, http, queue_settings, engine):
 
 
 async def test_worker_stopped_mid_pathway_resumes_nothing_lost_or_doubled(
-        dev_env, http, queue_settings, engine):
+    dev_env, http, queue_settings, engine
+):
     queue = queue_settings.temporal_task_queue
     async with running_worker(dev_env.client, queue_settings, engine, queue):
         hid = ok(await http.post("/households", json=factories.first_contact()), 201)[
-            "household_id"]
+            "household_id"
+        ]
         ok(await http.post(f"/households/{hid}/flash-evaluation", json=factories.flash()))
 
     # No worker now: the caseworker's action waits, it is not lost.
     headers = {"Idempotency-Key": "eval-approfondie-1"}
-    pending = asyncio.create_task(http.post(
-        f"/households/{hid}/in-depth-evaluation", json=factories.in_depth(), headers=headers))
+    pending = asyncio.create_task(
+        http.post(
+            f"/households/{hid}/in-depth-evaluation", json=factories.in_depth(), headers=headers
+        )
+    )
     await asyncio.sleep(1.5)
     assert not pending.done()
 
     async with running_worker(dev_env.client, queue_settings, engine, queue):
         state = ok(await asyncio.wait_for(pending, 30))
         assert state["stage"] == "in_depth_evaluated"
-        again = ok(await http.post(f"/households/{hid}/in-depth-evaluation",
-                                   json=factories.in_depth(), headers=headers))
+        again = ok(
+            await http.post(
+                f"/households/{hid}/in-depth-evaluation", json=factories.in_depth(), headers=headers
+            )
+        )
         assert again["actions_count"] == state["actions_count"] == 3
     with Session(engine) as s:
-        evaluations = s.exec(select(func.count()).select_from(InDepthEvaluation)
-                             .where(InDepthEvaluation.household_id == hid)).one()
-        events = s.exec(select(TimelineEvent.action).where(TimelineEvent.household_id == hid)
-                        ).all()
+        evaluations = s.exec(
+            select(func.count())
+            .select_from(InDepthEvaluation)
+            .where(InDepthEvaluation.household_id == hid)
+        ).one()
+        events = s.exec(select(TimelineEvent.action).where(TimelineEvent.household_id == hid)).all()
     assert evaluations == 1
     assert events == ["report", "flash_evaluation", "in_depth_evaluation"]

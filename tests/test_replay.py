@@ -42,16 +42,21 @@ async def test_fresh_history_with_missed_deadline_replays(ts_env, ts_pathway) ->
     hid = new_id()
     t = await ts_env.get_current_time()
     await ts_pathway.report(hid, t)
-    await ts_pathway.act(hid, Action.FLASH_EVALUATION, body(FlashEvaluationCreate,
-                                                            factories.flash()), t)
+    await ts_pathway.act(
+        hid, Action.FLASH_EVALUATION, body(FlashEvaluationCreate, factories.flash()), t
+    )
     await ts_env.sleep(timedelta(days=70))  # the in-depth evaluation is now late
 
     async def overdue() -> None:
         assert (await ts_pathway.state(hid)).overdue_now
+
     await eventually(overdue)
-    await ts_pathway.act(hid, Action.IN_DEPTH_EVALUATION,
-                         body(InDepthEvaluationCreate, factories.in_depth()),
-                         await ts_env.get_current_time())
+    await ts_pathway.act(
+        hid,
+        Action.IN_DEPTH_EVALUATION,
+        body(InDepthEvaluationCreate, factories.in_depth()),
+        await ts_env.get_current_time(),
+    )
     history = await ts_env.client.get_workflow_handle(workflow_id(hid)).fetch_history()
     await replayer().replay_workflow(history)
     if target := os.environ.get("SIAO_RECORD_HISTORY"):

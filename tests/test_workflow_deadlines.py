@@ -29,6 +29,7 @@ async def test_flash_deadline_fires_at_72h_and_late_flash_clears_it(ts_env, ts_p
 
     async def overdue() -> None:
         assert (await drive.state(hid)).overdue_now
+
     await eventually(overdue)
     with Session(engine) as s:
         alert = s.exec(select(Alert).where(Alert.household_id == hid)).one()
@@ -36,8 +37,9 @@ async def test_flash_deadline_fires_at_72h_and_late_flash_clears_it(ts_env, ts_p
         assert s.get(Household, hid).overdue  # type: ignore[union-attr]
 
     flashed_at = await ts_env.get_current_time()
-    state = await drive.act(hid, Action.FLASH_EVALUATION,
-                            body(FlashEvaluationCreate, factories.flash()), flashed_at)
+    state = await drive.act(
+        hid, Action.FLASH_EVALUATION, body(FlashEvaluationCreate, factories.flash()), flashed_at
+    )
     assert state.stage is Stage.FLASH_EVALUATED and not state.overdue_now
     (in_depth,) = state.deadlines
     assert in_depth.kind is DeadlineKind.IN_DEPTH
@@ -46,8 +48,10 @@ async def test_flash_deadline_fires_at_72h_and_late_flash_clears_it(ts_env, ts_p
         alert = s.exec(select(Alert).where(Alert.household_id == hid)).one()
         assert alert.resolved_at is not None
         assert not s.get(Household, hid).overdue  # type: ignore[union-attr]
-        assert len(s.exec(select(FlashEvaluation).where(
-            FlashEvaluation.household_id == hid)).all()) == 1
+        assert (
+            len(s.exec(select(FlashEvaluation).where(FlashEvaluation.household_id == hid)).all())
+            == 1
+        )
 
 
 async def test_in_depth_deadline_is_two_calendar_months_after_flash(ts_env, ts_pathway):
@@ -55,8 +59,9 @@ async def test_in_depth_deadline_is_two_calendar_months_after_flash(ts_env, ts_p
     hid = new_id()
     met = await ts_env.get_current_time()
     await drive.report(hid, met)
-    state = await drive.act(hid, Action.FLASH_EVALUATION,
-                            body(FlashEvaluationCreate, factories.flash()), met)
+    state = await drive.act(
+        hid, Action.FLASH_EVALUATION, body(FlashEvaluationCreate, factories.flash()), met
+    )
     due = state.deadlines[0].due_at
     assert timedelta(days=58) <= due - met <= timedelta(days=62)
 
@@ -67,10 +72,12 @@ async def test_in_depth_deadline_is_two_calendar_months_after_flash(ts_env, ts_p
     async def overdue() -> None:
         st = await drive.state(hid)
         assert st.overdue_now and st.deadlines[0].missed
+
     await eventually(overdue)
 
     late = await ts_env.get_current_time()
-    state = await drive.act(hid, Action.IN_DEPTH_EVALUATION,
-                            body(InDepthEvaluationCreate, factories.in_depth()), late)
+    state = await drive.act(
+        hid, Action.IN_DEPTH_EVALUATION, body(InDepthEvaluationCreate, factories.in_depth()), late
+    )
     assert state.stage is Stage.IN_DEPTH_EVALUATED
     assert not state.overdue_now and state.deadlines == []

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from pydantic import BaseModel
 from sqlmodel import Session, func, select
 
 from api.errors import ApiError
@@ -27,8 +28,9 @@ from tests.pathway_helpers import body, eventually
 
 def count(engine, table, household_id: str) -> int:
     with Session(engine) as s:
-        return s.exec(select(func.count()).select_from(table)
-                      .where(table.household_id == household_id)).one()
+        return s.exec(
+            select(func.count()).select_from(table).where(table.household_id == household_id)
+        ).one()
 
 
 async def test_action_out_of_stage_is_refused_and_changes_nothing(ts_env, ts_pathway, engine):
@@ -36,8 +38,9 @@ async def test_action_out_of_stage_is_refused_and_changes_nothing(ts_env, ts_pat
     now = await ts_env.get_current_time()
     await ts_pathway.report(hid, now)
     with pytest.raises(ApiError) as refused:
-        await ts_pathway.act(hid, Action.ADMISSION, body(AdmissionCreate, factories.placement()),
-                             now)
+        await ts_pathway.act(
+            hid, Action.ADMISSION, body(AdmissionCreate, factories.placement()), now
+        )
     assert refused.value.status == 409
     assert refused.value.extra["stage"] == "reported"
     assert refused.value.extra["allowed_actions"] == ["flash_evaluation", "exit"]
@@ -72,23 +75,48 @@ async def test_second_report_of_a_known_household_is_refused(ts_env, ts_pathway)
     assert refused.value.status == 409 and "déjà signalé" in refused.value.detail
 
 
-async def test_whole_pathway_to_housing_then_follow_up_window_closes_it(ts_env, ts_pathway,
-                                                                         engine):
+async def test_whole_pathway_to_housing_then_follow_up_window_closes_it(ts_env, ts_pathway, engine):
     drive, hid = ts_pathway, new_id()
     t = await ts_env.get_current_time()
     await drive.report(hid, t, departement="93")
-    steps = [
+    steps: list[tuple[Action, type[BaseModel], dict, Stage]] = [
         (Action.FLASH_EVALUATION, FlashEvaluationCreate, factories.flash(), Stage.FLASH_EVALUATED),
-        (Action.IN_DEPTH_EVALUATION, InDepthEvaluationCreate, factories.in_depth("intensif"),
-         Stage.IN_DEPTH_EVALUATED),
-        (Action.COMMISSION_DECISION, CommissionDecisionCreate,
-         factories.commission("hebergement", "chrs"), Stage.COMMISSION),
-        (Action.ORIENTATION, OrientationCreate, factories.orientation(), Stage.ORIENTATION_PROPOSED),
-        (Action.REFUSE_ORIENTATION, OrientationResponseCreate, factories.refused(),
-         Stage.COMMISSION),
-        (Action.ORIENTATION, OrientationCreate, factories.orientation(), Stage.ORIENTATION_PROPOSED),
-        (Action.ACCEPT_ORIENTATION, OrientationResponseCreate, factories.accepted(),
-         Stage.ORIENTATION_PROPOSED),
+        (
+            Action.IN_DEPTH_EVALUATION,
+            InDepthEvaluationCreate,
+            factories.in_depth("intensif"),
+            Stage.IN_DEPTH_EVALUATED,
+        ),
+        (
+            Action.COMMISSION_DECISION,
+            CommissionDecisionCreate,
+            factories.commission("hebergement", "chrs"),
+            Stage.COMMISSION,
+        ),
+        (
+            Action.ORIENTATION,
+            OrientationCreate,
+            factories.orientation(),
+            Stage.ORIENTATION_PROPOSED,
+        ),
+        (
+            Action.REFUSE_ORIENTATION,
+            OrientationResponseCreate,
+            factories.refused(),
+            Stage.COMMISSION,
+        ),
+        (
+            Action.ORIENTATION,
+            OrientationCreate,
+            factories.orientation(),
+            Stage.ORIENTATION_PROPOSED,
+        ),
+        (
+            Action.ACCEPT_ORIENTATION,
+            OrientationResponseCreate,
+            factories.accepted(),
+            Stage.ORIENTATION_PROPOSED,
+        ),
         (Action.ADMISSION, AdmissionCreate, factories.placement(), Stage.ADMITTED),
     ]
     for action, schema, data, expected in steps:
@@ -99,14 +127,21 @@ async def test_whole_pathway_to_housing_then_follow_up_window_closes_it(ts_env, 
     assert reeval.duration == "P1M"  # national target for intensive accompaniment
 
     state = await drive.act(hid, Action.REVIEW, body(ReviewCreate, factories.review()), t)
-    state = await drive.act(hid, Action.COMMISSION_DECISION,
-                            body(CommissionDecisionCreate, factories.commission()), t)
-    state = await drive.act(hid, Action.ORIENTATION,
-                            body(OrientationCreate, factories.orientation("pension_de_famille")), t)
-    state = await drive.act(hid, Action.ACCEPT_ORIENTATION,
-                            body(OrientationResponseCreate, factories.accepted()), t)
-    state = await drive.act(hid, Action.HOUSING,
-                            body(HousingCreate, factories.placement("pension_de_famille")), t)
+    state = await drive.act(
+        hid, Action.COMMISSION_DECISION, body(CommissionDecisionCreate, factories.commission()), t
+    )
+    state = await drive.act(
+        hid,
+        Action.ORIENTATION,
+        body(OrientationCreate, factories.orientation("pension_de_famille")),
+        t,
+    )
+    state = await drive.act(
+        hid, Action.ACCEPT_ORIENTATION, body(OrientationResponseCreate, factories.accepted()), t
+    )
+    state = await drive.act(
+        hid, Action.HOUSING, body(HousingCreate, factories.placement("pension_de_famille")), t
+    )
     assert state.stage is Stage.HOUSED
     (window,) = state.deadlines
     assert window.kind is DeadlineKind.FOLLOW_UP_END and window.duration == "P1Y"  # 93's policy
@@ -120,6 +155,7 @@ async def test_whole_pathway_to_housing_then_follow_up_window_closes_it(ts_env, 
             household = s.get(Household, hid)
             assert household is not None and household.stage == Stage.CLOSED
             assert household.exit_situation == "fin_suivi_post_logement"
+
     await eventually(closed)
     result = await ts_env.client.get_workflow_handle(f"parcours-{hid}").result()
     assert result["stage"] == "closed"

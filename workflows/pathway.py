@@ -62,7 +62,7 @@ class PathwayWorkflow:
             due = self.state.next_deadline
             try:
                 await workflow.wait_condition(
-                    lambda: self.version != seen or self._should_continue_as_new(),
+                    lambda seen=seen: self.version != seen or self._should_continue_as_new(),  # type: ignore[misc]
                     timeout=max(due - workflow.now(), timedelta(seconds=1)) if due else None,
                     timeout_summary=presentation.timer_summary(self.state) if due else None,
                 )
@@ -73,11 +73,13 @@ class PathwayWorkflow:
                 return self.state
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(PathwayInput(
-                    household_id=self.state.household_id,
-                    departement=self.state.departement,
-                    state=self.state,
-                ))
+                workflow.continue_as_new(
+                    PathwayInput(
+                        household_id=self.state.household_id,
+                        departement=self.state.departement,
+                        state=self.state,
+                    )
+                )
 
     @workflow.query
     def state_query(self) -> PathwayState:
@@ -103,12 +105,19 @@ class PathwayWorkflow:
         elif inp.action is Action.REPORT:
             reason = "ce ménage est déjà signalé"
         elif self.state.stage is Stage.ORIENTATION_PROPOSED and inp.action in (
-            Action.ADMISSION, Action.HOUSING, Action.ACCEPT_ORIENTATION
+            Action.ADMISSION,
+            Action.HOUSING,
+            Action.ACCEPT_ORIENTATION,
         ):
-            reason = ("l'orientation doit d'abord être acceptée" if inp.action is not
-                      Action.ACCEPT_ORIENTATION else "l'orientation est déjà acceptée")
+            reason = (
+                "l'orientation doit d'abord être acceptée"
+                if inp.action is not Action.ACCEPT_ORIENTATION
+                else "l'orientation est déjà acceptée"
+            )
         else:
-            reason = f"« {inp.action.label} » n'est pas possible à l'étape « {self.state.stage.label} »"
+            reason = (
+                f"« {inp.action.label} » n'est pas possible à l'étape « {self.state.stage.label} »"
+            )
         raise ApplicationError(
             f"Action refusée : {reason}.",
             {"stage": self.state.stage.value, "allowed_actions": [a.value for a in allowed]},
@@ -126,46 +135,66 @@ class PathwayWorkflow:
         before = state.stage if self.started else None
         after = Stage.REPORTED if before is None else TRANSITIONS[state.stage][inp.action]
         intensity = inp.accompaniment_intensity or state.accompaniment_intensity
-        deadlines = [d for d in state.deadlines if d.kind in STAGE_DEADLINES.get(after, ())
-                     and d.kind not in CLEARS.get(inp.action, ())]
-        to_arm = (STAGE_DEADLINES.get(after, frozenset()) if after != before else frozenset())
+        deadlines = [
+            d
+            for d in state.deadlines
+            if d.kind in STAGE_DEADLINES.get(after, ()) and d.kind not in CLEARS.get(inp.action, ())
+        ]
+        to_arm = STAGE_DEADLINES.get(after, frozenset()) if after != before else frozenset()
         to_arm = (to_arm | REARMS.get(inp.action, frozenset())) & STAGE_DEADLINES.get(after, set())
         to_arm -= {d.kind for d in deadlines}
         if to_arm:
             durations = await self._policy_deadlines()
             for kind in sorted(to_arm):
                 duration = duration_for(kind, durations, intensity)
-                deadlines.append(Deadline(
-                    kind=kind, due_at=add_duration(inp.occurred_at, duration),
-                    duration=duration, policy_version=durations.policy_version,
-                ))
-        resolved = sorted({d.kind for d in state.deadlines if d.missed}
-                          - {d.kind for d in deadlines if d.missed})
-        new = state.model_copy(update={
-            "stage": after,
-            "deadlines": deadlines,
-            "accompaniment_intensity": intensity,
-            "referent_structure": inp.referent_structure or state.referent_structure,
-            "orientation_accepted": (inp.action is Action.ACCEPT_ORIENTATION
-                                     or (state.orientation_accepted and after == before)),
-            "encountered_at": state.encountered_at or inp.occurred_at,
-            "facts": {**state.facts, **inp.facts},
-            "exit_situation": inp.exit_situation if after is Stage.CLOSED else None,
-            "last_action": inp.action,
-            "last_action_at": inp.occurred_at,
-            "actions_count": state.actions_count + 1,
-        })
+                deadlines.append(
+                    Deadline(
+                        kind=kind,
+                        due_at=add_duration(inp.occurred_at, duration),
+                        duration=duration,
+                        policy_version=durations.policy_version,
+                    )
+                )
+        resolved = sorted(
+            {d.kind for d in state.deadlines if d.missed} - {d.kind for d in deadlines if d.missed}
+        )
+        new = state.model_copy(
+            update={
+                "stage": after,
+                "deadlines": deadlines,
+                "accompaniment_intensity": intensity,
+                "referent_structure": inp.referent_structure or state.referent_structure,
+                "orientation_accepted": (
+                    inp.action is Action.ACCEPT_ORIENTATION
+                    or (state.orientation_accepted and after == before)
+                ),
+                "encountered_at": state.encountered_at or inp.occurred_at,
+                "facts": {**state.facts, **inp.facts},
+                "exit_situation": inp.exit_situation if after is Stage.CLOSED else None,
+                "last_action": inp.action,
+                "last_action_at": inp.occurred_at,
+                "actions_count": state.actions_count + 1,
+            }
+        )
         applied = await workflow.execute_activity_method(
             PathwayActivities.apply_action,
             ApplyActionInput(
-                household_id=state.household_id, workflow_id=workflow.info().workflow_id,
-                action=inp.action, submission_id=inp.submission_id,
-                occurred_at=inp.occurred_at, actor=inp.actor,
-                stage_before=before, stage_after=after, overdue=new.overdue,
-                next_deadline=new.next_deadline, referent_structure=inp.referent_structure,
-                exit_situation=new.exit_situation, resolved=resolved,
+                household_id=state.household_id,
+                workflow_id=workflow.info().workflow_id,
+                action=inp.action,
+                submission_id=inp.submission_id,
+                occurred_at=inp.occurred_at,
+                actor=inp.actor,
+                stage_before=before,
+                stage_after=after,
+                overdue=new.overdue,
+                next_deadline=new.next_deadline,
+                referent_structure=inp.referent_structure,
+                exit_situation=new.exit_situation,
+                resolved=resolved,
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
         )
         if applied or not self.started:
             self.state, self.started = new, True
@@ -175,7 +204,8 @@ class PathwayWorkflow:
         return await workflow.execute_activity_method(
             PathwayActivities.load_deadlines,
             LoadDeadlinesInput(departement=self.state.departement),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
         )
 
     async def _deadlines_due(self) -> None:
@@ -183,21 +213,29 @@ class PathwayWorkflow:
             now = workflow.now()
             for deadline in [d for d in self.state.deadlines if not d.missed and d.due_at <= now]:
                 if deadline.kind is DeadlineKind.FOLLOW_UP_END:
-                    await self._apply(ActionInput(
-                        action=Action.EXIT, occurred_at=now, actor="system",
-                        exit_situation=ExitSituation.FIN_SUIVI,
-                    ))
+                    await self._apply(
+                        ActionInput(
+                            action=Action.EXIT,
+                            occurred_at=now,
+                            actor="system",
+                            exit_situation=ExitSituation.FIN_SUIVI,
+                        )
+                    )
                     return
                 deadline.missed = True
                 await workflow.execute_activity_method(
                     PathwayActivities.record_missed_deadline,
                     MissedDeadlineInput(
                         household_id=self.state.household_id,
-                        workflow_id=workflow.info().workflow_id, kind=deadline.kind,
-                        due_at=deadline.due_at, policy_version=deadline.policy_version,
-                        stage=self.state.stage, next_deadline=self.state.next_deadline,
+                        workflow_id=workflow.info().workflow_id,
+                        kind=deadline.kind,
+                        due_at=deadline.due_at,
+                        policy_version=deadline.policy_version,
+                        stage=self.state.stage,
+                        next_deadline=self.state.next_deadline,
                     ),
-                    start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=RETRY,
                 )
             self._changed()
 
@@ -210,15 +248,19 @@ class PathwayWorkflow:
         self.state.allowed_actions = self._allowed()
         if not self.started:
             return
-        workflow.upsert_search_attributes([
-            sa.DEPARTEMENT.value_set(self.state.departement),
-            sa.STAGE.value_set(self.state.stage.value),
-            sa.OVERDUE.value_set(self.state.overdue),
-            sa.NEXT_DEADLINE.value_set(self.state.next_deadline) if self.state.next_deadline
-            else sa.NEXT_DEADLINE.value_unset(),
-            sa.REFERENT_STRUCTURE.value_set(self.state.referent_structure)
-            if self.state.referent_structure else sa.REFERENT_STRUCTURE.value_unset(),
-        ])
+        workflow.upsert_search_attributes(
+            [
+                sa.DEPARTEMENT.value_set(self.state.departement),
+                sa.STAGE.value_set(self.state.stage.value),
+                sa.OVERDUE.value_set(self.state.overdue),
+                sa.NEXT_DEADLINE.value_set(self.state.next_deadline)
+                if self.state.next_deadline
+                else sa.NEXT_DEADLINE.value_unset(),
+                sa.REFERENT_STRUCTURE.value_set(self.state.referent_structure)
+                if self.state.referent_structure
+                else sa.REFERENT_STRUCTURE.value_unset(),
+            ]
+        )
         workflow.set_current_details(presentation.current_details(self.state))
 
     def _should_continue_as_new(self) -> bool:

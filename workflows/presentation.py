@@ -1,6 +1,6 @@
-"""What a supervisor reads in the Temporal Web UI: timer summaries and current details, in French."""
+"""What a supervisor reads in the Temporal Web UI: timer summaries, current details (French)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from models.pathway import PathwayState
 
@@ -10,10 +10,10 @@ def paris(moment: datetime) -> str:
 
     Summer time runs from the last Sunday of March to the last Sunday of October, 01:00 UTC.
     """
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
 
     def last_sunday(month: int) -> datetime:
-        day = datetime(utc.year, month, 31, 1, tzinfo=timezone.utc)
+        day = datetime(utc.year, month, 31, 1, tzinfo=UTC)
         return day - timedelta(days=(day.weekday() + 1) % 7)
 
     summer = last_sunday(3) <= utc < last_sunday(10)
@@ -33,7 +33,9 @@ def current_details(state: PathwayState) -> str:
         lines.append(f"**Structure référente** : {state.referent_structure}")
     for d in sorted(state.deadlines, key=lambda d: d.due_at):
         status = "⚠️ dépassée" if d.missed else "à venir"
-        lines.append(f"- {d.kind.label} : {paris(d.due_at)} — {status} (politique {d.policy_version})")
+        lines.append(
+            f"- {d.kind.label} : {paris(d.due_at)} — {status} (politique {d.policy_version})"
+        )
     if state.overdue:
         lines.append("**En retard** : alerte envoyée au référent de parcours")
     allowed = ", ".join(a.label for a in state.allowed_actions) or "aucune"

@@ -30,7 +30,9 @@ async def health(request: Request) -> Any:
     except Exception:
         temporal = False
     ok = database and temporal
-    body = {"statut": "ok" if ok else "dégradé",
-            "base_de_donnees": "ok" if database else "injoignable",
-            "temporal": "ok" if temporal else "injoignable"}
+    body = {
+        "statut": "ok" if ok else "dégradé",
+        "base_de_donnees": "ok" if database else "injoignable",
+        "temporal": "ok" if temporal else "injoignable",
+    }
     return JSONResponse(status_code=200 if ok else 503, content=body)

@@ -1,7 +1,6 @@
 """First contact and the caseworker actions that move a household's pathway."""
 
 import uuid
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
@@ -45,107 +44,230 @@ class FirstContactResult(BaseModel):
     pathway: PathwayView
 
 
-@router.post("", status_code=201, response_model=FirstContactResult, responses=ERRORS,
-             summary="Signaler une personne ou un ménage rencontré (premier contact)")
-async def report(body: Annotated[FirstContactCreate, Body(openapi_examples=_example(
-                     examples.first_contact(), "Personne seule rencontrée par une maraude"))],
-                 settings: SettingsDep, engine: EngineDep,
-                 client: TemporalDep, actor: ActorDep, key: IdempotencyKey = None) -> Any:
+@router.post(
+    "",
+    status_code=201,
+    response_model=FirstContactResult,
+    responses=ERRORS,
+    summary="Signaler une personne ou un ménage rencontré (premier contact)",
+)
+async def report(
+    body: Annotated[
+        FirstContactCreate,
+        Body(
+            openapi_examples=_example(
+                examples.first_contact(), "Personne seule rencontrée par une maraude"
+            )
+        ),
+    ],
+    settings: SettingsDep,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> Any:
     """Crée la fiche ménage et démarre le parcours ; l'échéance de l'évaluation flash (72 h par
     défaut) court depuis la rencontre. Renvoyer la même requête (même `id` ou même clé
     d'idempotence) ne crée pas de doublon."""
     household_id = body.id or str(uuid.uuid4())
     state = await actions.send(
-        client, engine, settings.temporal_task_queue, household_id=household_id,
-        departement=body.departement, action=Action.REPORT, body=body,
-        occurred_at=body.encountered_at, actor=actor, idempotency_key=key or body.id,
-        referent_structure=body.referent_structure, facts=facts.of_first_contact(body),
+        client,
+        engine,
+        settings.temporal_task_queue,
+        household_id=household_id,
+        departement=body.departement,
+        action=Action.REPORT,
+        body=body,
+        occurred_at=body.encountered_at,
+        actor=actor,
+        idempotency_key=key or body.id,
+        referent_structure=body.referent_structure,
+        facts=facts.of_first_contact(body),
     )
     return FirstContactResult(household_id=household_id, pathway=state)
 
 
-def _action_route(path: str, action: Action, schema: type[BaseModel], date_field: str,
-                  summary: str, doc: str, example: dict[str, Any]) -> None:
+def _action_route(
+    path: str,
+    action: Action,
+    schema: type[BaseModel],
+    date_field: str,
+    summary: str,
+    doc: str,
+    example: dict[str, Any],
+) -> None:
     annotated = Annotated[schema, Body(openapi_examples=_example(example))]  # type: ignore[valid-type]
 
-    async def endpoint(household_id: HouseholdId, body: annotated,  # type: ignore[valid-type]
-                       settings: SettingsDep, engine: EngineDep, client: TemporalDep,
-                       actor: ActorDep, key: IdempotencyKey = None) -> PathwayView:
+    async def endpoint(
+        household_id: HouseholdId,
+        body: annotated,
+        settings: SettingsDep,
+        engine: EngineDep,
+        client: TemporalDep,
+        actor: ActorDep,
+        key: IdempotencyKey = None,
+    ) -> PathwayView:
         return await actions.send(
-            client, engine, settings.temporal_task_queue, household_id=household_id,
-            departement=None, action=action, body=body,
-            occurred_at=getattr(body, date_field), actor=actor, idempotency_key=key,
+            client,
+            engine,
+            settings.temporal_task_queue,
+            household_id=household_id,
+            departement=None,
+            action=action,
+            body=body,
+            occurred_at=getattr(body, date_field),
+            actor=actor,
+            idempotency_key=key,
             **facts.of_action(action, body),
         )
 
     endpoint.__doc__ = doc
     endpoint.__name__ = f"record_{action.value}"
-    router.add_api_route(f"/{{household_id}}/{path}", endpoint, methods=["POST"],
-                         response_model=PathwayView, responses=ERRORS, summary=summary)
-
-
-_action_route("flash-evaluation", Action.FLASH_EVALUATION, FlashEvaluationCreate, "evaluated_at",
-              "Enregistrer l'évaluation flash (R-EVAL-2)",
-              "Vulnérabilité, besoins immédiats, souhaits, expertises nécessaires. Lève "
-              "l'échéance de 72 h et arme celle de l'évaluation approfondie (2 mois).",
-              examples.flash())
-_action_route("in-depth-evaluation", Action.IN_DEPTH_EVALUATION, InDepthEvaluationCreate,
-              "evaluated_at", "Enregistrer l'évaluation approfondie (R-EVAL-4)",
-              "Situation sociale, santé, situation administrative, souhaits, accompagnement et "
-              "feuille de route. Possible ensuite pour la réactualiser.",
-              examples.in_depth())
-_action_route("commission-decision", Action.COMMISSION_DECISION, CommissionDecisionCreate,
-              "decided_at", "Enregistrer la préconisation de la commission (R-COM-1)",
-              "Le logement d'abord : logement, hébergement ou accompagnement, et les mesures.",
-              examples.commission())
-_action_route("orientation", Action.ORIENTATION, OrientationCreate, "proposed_at",
-              "Proposer une orientation vers une structure ou un logement",
-              "Arme l'échéance de réponse à l'orientation.",
-              examples.orientation())
-_action_route("admission", Action.ADMISSION, AdmissionCreate, "started_at",
-              "Enregistrer l'admission en hébergement",
-              "Arme la réactualisation de l'évaluation et la revue de parcours.",
-              examples.placement())
-_action_route("housing", Action.HOUSING, HousingCreate, "started_at",
-              "Enregistrer l'accès au logement",
-              "Ouvre la fenêtre de suivi post-logement (deux ans au plus, R-HOUS-3).",
-              examples.placement("pension_de_famille"))
-_action_route("review", Action.REVIEW, ReviewCreate, "held_at",
-              "Enregistrer une revue de parcours (R-FOLLOW-1)", "Réarme la revue suivante.",
-              examples.review())
-_action_route("follow-up", Action.FOLLOW_UP, ReviewCreate, "held_at",
-              "Enregistrer un contact de suivi post-logement (R-HOUS-3)",
-              "Maintien dans le logement, sollicitation du bailleur…",
-              examples.review())
-_action_route("exit", Action.EXIT, ExitCreate, "exited_at",
-              "Clore le parcours (sortie du dispositif)", "Enregistre la situation de sortie.",
-              examples.exit_())
-
-
-@router.post("/{household_id}/orientation/response", response_model=PathwayView,
-             responses=ERRORS, summary="Enregistrer la réponse à l'orientation")
-async def orientation_response(household_id: HouseholdId,
-                               body: Annotated[OrientationResponseCreate, Body(openapi_examples={
-                                   "acceptee": {"summary": "Acceptée",
-                                                "value": examples.accepted()},
-                                   "refusee": {"summary": "Refusée par le ménage",
-                                               "value": examples.refused()}})],
-                               settings: SettingsDep, engine: EngineDep, client: TemporalDep,
-                               actor: ActorDep, key: IdempotencyKey = None) -> PathwayView:
-    """Acceptée, ou refusée avec son motif (par le ménage, la structure ou administratif) :
-    un refus renvoie le ménage devant la commission."""
-    action = (Action.ACCEPT_ORIENTATION if body.answer is OrientationAnswer.ACCEPTEE
-              else Action.REFUSE_ORIENTATION)
-    return await actions.send(
-        client, engine, settings.temporal_task_queue, household_id=household_id,
-        departement=None, action=action, body=body, occurred_at=body.answered_at, actor=actor,
-        idempotency_key=key, **facts.of_action(action, body),
+    router.add_api_route(
+        f"/{{household_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=PathwayView,
+        responses=ERRORS,
+        summary=summary,
     )
 
 
-@router.get("/{household_id}/pathway", response_model=PathwayView, responses=ERRORS,
-            summary="État vivant du parcours (lu dans le workflow)")
+_action_route(
+    "flash-evaluation",
+    Action.FLASH_EVALUATION,
+    FlashEvaluationCreate,
+    "evaluated_at",
+    "Enregistrer l'évaluation flash (R-EVAL-2)",
+    "Vulnérabilité, besoins immédiats, souhaits, expertises nécessaires. Lève "
+    "l'échéance de 72 h et arme celle de l'évaluation approfondie (2 mois).",
+    examples.flash(),
+)
+_action_route(
+    "in-depth-evaluation",
+    Action.IN_DEPTH_EVALUATION,
+    InDepthEvaluationCreate,
+    "evaluated_at",
+    "Enregistrer l'évaluation approfondie (R-EVAL-4)",
+    "Situation sociale, santé, situation administrative, souhaits, accompagnement et "
+    "feuille de route. Possible ensuite pour la réactualiser.",
+    examples.in_depth(),
+)
+_action_route(
+    "commission-decision",
+    Action.COMMISSION_DECISION,
+    CommissionDecisionCreate,
+    "decided_at",
+    "Enregistrer la préconisation de la commission (R-COM-1)",
+    "Le logement d'abord : logement, hébergement ou accompagnement, et les mesures.",
+    examples.commission(),
+)
+_action_route(
+    "orientation",
+    Action.ORIENTATION,
+    OrientationCreate,
+    "proposed_at",
+    "Proposer une orientation vers une structure ou un logement",
+    "Arme l'échéance de réponse à l'orientation.",
+    examples.orientation(),
+)
+_action_route(
+    "admission",
+    Action.ADMISSION,
+    AdmissionCreate,
+    "started_at",
+    "Enregistrer l'admission en hébergement",
+    "Arme la réactualisation de l'évaluation et la revue de parcours.",
+    examples.placement(),
+)
+_action_route(
+    "housing",
+    Action.HOUSING,
+    HousingCreate,
+    "started_at",
+    "Enregistrer l'accès au logement",
+    "Ouvre la fenêtre de suivi post-logement (deux ans au plus, R-HOUS-3).",
+    examples.placement("pension_de_famille"),
+)
+_action_route(
+    "review",
+    Action.REVIEW,
+    ReviewCreate,
+    "held_at",
+    "Enregistrer une revue de parcours (R-FOLLOW-1)",
+    "Réarme la revue suivante.",
+    examples.review(),
+)
+_action_route(
+    "follow-up",
+    Action.FOLLOW_UP,
+    ReviewCreate,
+    "held_at",
+    "Enregistrer un contact de suivi post-logement (R-HOUS-3)",
+    "Maintien dans le logement, sollicitation du bailleur…",
+    examples.review(),
+)
+_action_route(
+    "exit",
+    Action.EXIT,
+    ExitCreate,
+    "exited_at",
+    "Clore le parcours (sortie du dispositif)",
+    "Enregistre la situation de sortie.",
+    examples.exit_(),
+)
+
+
+@router.post(
+    "/{household_id}/orientation/response",
+    response_model=PathwayView,
+    responses=ERRORS,
+    summary="Enregistrer la réponse à l'orientation",
+)
+async def orientation_response(
+    household_id: HouseholdId,
+    body: Annotated[
+        OrientationResponseCreate,
+        Body(
+            openapi_examples={
+                "acceptee": {"summary": "Acceptée", "value": examples.accepted()},
+                "refusee": {"summary": "Refusée par le ménage", "value": examples.refused()},
+            }
+        ),
+    ],
+    settings: SettingsDep,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> PathwayView:
+    """Acceptée, ou refusée avec son motif (par le ménage, la structure ou administratif) :
+    un refus renvoie le ménage devant la commission."""
+    action = (
+        Action.ACCEPT_ORIENTATION
+        if body.answer is OrientationAnswer.ACCEPTEE
+        else Action.REFUSE_ORIENTATION
+    )
+    return await actions.send(
+        client,
+        engine,
+        settings.temporal_task_queue,
+        household_id=household_id,
+        departement=None,
+        action=action,
+        body=body,
+        occurred_at=body.answered_at,
+        actor=actor,
+        idempotency_key=key,
+        **facts.of_action(action, body),
+    )
+
+
+@router.get(
+    "/{household_id}/pathway",
+    response_model=PathwayView,
+    responses=ERRORS,
+    summary="État vivant du parcours (lu dans le workflow)",
+)
 async def pathway(household_id: HouseholdId, client: TemporalDep) -> PathwayView:
     return await actions.read_state(client, household_id)
-
-

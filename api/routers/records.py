@@ -48,9 +48,15 @@ def _dump(row: SQLModel) -> dict[str, Any]:
 
 def _summary(h: Household) -> HouseholdSummary:
     return HouseholdSummary(
-        id=h.id, departement=h.departement, typology=h.typology, stage=h.stage, overdue=h.overdue,
-        next_deadline=aware(h.next_deadline), referent_structure=h.referent_structure,
-        encountered_at=aware(h.encountered_at), updated_at=aware(h.updated_at),  # type: ignore[arg-type]
+        id=h.id,
+        departement=h.departement,
+        typology=h.typology,
+        stage=h.stage,
+        overdue=h.overdue,
+        next_deadline=aware(h.next_deadline),
+        referent_structure=h.referent_structure,
+        encountered_at=aware(h.encountered_at),
+        updated_at=aware(h.updated_at),
     )
 
 
@@ -73,12 +79,13 @@ def list_households(
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(Household).where(*filters)).one()
         rows = session.exec(
-            select(Household).where(*filters)
+            select(Household)
+            .where(*filters)
             .order_by(col(Household.updated_at).desc(), col(Household.id))
-            .offset(offset).limit(limit)
+            .offset(offset)
+            .limit(limit)
         ).all()
-    return HouseholdPage(items=[_summary(h) for h in rows], total=total, offset=offset,
-                         limit=limit)
+    return HouseholdPage(items=[_summary(h) for h in rows], total=total, offset=offset, limit=limit)
 
 
 def _detail(engine: Any, household_id: str) -> HouseholdDetail:
@@ -88,8 +95,9 @@ def _detail(engine: Any, household_id: str) -> HouseholdDetail:
             raise ApiError(404, "Ménage inconnu.")
 
         def rows(table: Any, order: Any) -> list[dict[str, Any]]:
-            found = session.exec(select(table).where(table.household_id == household_id)
-                                 .order_by(order)).all()
+            found = session.exec(
+                select(table).where(table.household_id == household_id).order_by(order)
+            ).all()
             return [_dump(r) for r in found]
 
         return HouseholdDetail(
@@ -101,9 +109,12 @@ def _detail(engine: Any, household_id: str) -> HouseholdDetail:
         )
 
 
-@router.get("/{household_id}", response_model=HouseholdDetail,
-            responses={404: {"description": "Ménage inconnu"}},
-            summary="Fiche ménage : membres, évaluations, décisions, chronologie, alertes")
+@router.get(
+    "/{household_id}",
+    response_model=HouseholdDetail,
+    responses={404: {"description": "Ménage inconnu"}},
+    summary="Fiche ménage : membres, évaluations, décisions, chronologie, alertes",
+)
 async def household(
     household_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], engine: EngineDep
 ) -> HouseholdDetail:
