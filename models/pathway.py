@@ -102,6 +102,8 @@ class PathwayInput(BaseModel):
     household_id: str
     departement: str
     state: PathwayState | None = None  # carried over by continue-as-new
+    # Far below Temporal's limits: a pathway with years of reviews must never approach them.
+    history_limit: int = 5_000
 
 
 class ActionInput(BaseModel):

@@ -1,14 +1,16 @@
 """Driving a pathway the way the API does (same `api.actions.send`), without HTTP."""
 
 import asyncio
+import base64
 import contextlib
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 
 from api import actions, facts
@@ -99,3 +101,9 @@ async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0) -
 
 def body(schema: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     return schema.model_validate(data)
+
+
+def history_text(history: WorkflowHistory) -> str:
+    """Every payload of a history, decoded: what Temporal stores about a household."""
+    found = re.findall(r'"data":\s*"([A-Za-z0-9+/=]+)"', history.to_json())
+    return "\n".join(base64.b64decode(data).decode("utf-8", "replace") for data in found)

@@ -10,6 +10,7 @@ from models.evaluations import InDepthEvaluation
 from models.records import TimelineEvent
 from tests import factories
 from tests.conftest import BIN, ok, running_worker
+from tests.pathway_helpers import history_text
 
 pytestmark = pytest.mark.devserver
 
@@ -89,6 +90,13 @@ async def test_whole_pathway_over_http(dev_env, http, queue_settings, engine):
         assert state["stage"] == "closed"
         refused = await http.post(f"{base}/review", json=factories.review())
         assert refused.status_code == 409
+
+    # Names, birth years and free text stay in the database, never in Temporal.
+    history = await dev_env.client.get_workflow_handle(f"parcours-{hid}").fetch_history()
+    stored = history_text(history)
+    assert "CHRS Les Amandiers" in stored  # the decoding works: structures are not personal
+    for personal in ("Le Grand Jo", "1980", "un endroit calme", "ouvrir les droits", "Référente"):
+        assert personal not in stored
 
 
 async def test_worker_stopped_mid_pathway_resumes_nothing_lost_or_doubled(

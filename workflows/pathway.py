@@ -35,8 +35,6 @@ with workflow.unsafe.imports_passed_through():
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
-# Far below Temporal's limits: a pathway with years of reviews must never approach them.
-MAX_HISTORY_EVENTS = 5_000
 
 
 def workflow_id(household_id: str) -> str:
@@ -52,6 +50,7 @@ class PathwayWorkflow:
         )
         self.started = inp.state is not None
         self.version = 0  # bumped on each change, so the main loop re-arms its timer
+        self.history_limit = inp.history_limit
         self.lock = asyncio.Lock()
 
     @workflow.run
@@ -78,6 +77,7 @@ class PathwayWorkflow:
                         household_id=self.state.household_id,
                         departement=self.state.departement,
                         state=self.state,
+                        history_limit=self.history_limit,
                     )
                 )
 
@@ -267,5 +267,5 @@ class PathwayWorkflow:
         info = workflow.info()
         return self.started and (
             info.is_continue_as_new_suggested()
-            or info.get_current_history_length() > MAX_HISTORY_EVENTS
+            or info.get_current_history_length() > self.history_limit
         )
