@@ -99,7 +99,7 @@ async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0) -
             await asyncio.sleep(0.1)
 
 
-def body(schema: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+def body(schema: Any, data: dict[str, Any]) -> BaseModel:
     return schema.model_validate(data)
 
 
