@@ -20,8 +20,9 @@ from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
@@ -99,6 +100,8 @@ async def send(
                 id=wid,
                 task_queue=task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                # One pathway per household id: a closed one is not silently restarted.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 search_attributes=TypedSearchAttributes(
                     [
                         SearchAttributePair(sa.DEPARTEMENT, departement),
@@ -113,6 +116,14 @@ async def send(
         else:
             handle = client.get_workflow_handle_for(PathwayWorkflow.run, wid)
             state = await handle.execute_update(PathwayWorkflow.act, inp, id=sid)
+    except WorkflowAlreadyStartedError as exc:
+        await run_in_threadpool(_unstage, engine, sid)
+        raise ApiError(
+            409,
+            "Le parcours de ce ménage est clos : signalez-le comme un nouveau ménage.",
+            stage=Stage.CLOSED.value,
+            allowed_actions=[],
+        ) from exc
     except WorkflowUpdateFailedError as exc:
         await run_in_threadpool(_unstage, engine, sid)
         raise _refused(exc) from exc

@@ -109,3 +109,19 @@ async def test_temporal_unreachable_is_503_and_health_says_so(settings, engine):
 async def test_health_ok(http):
     r = await http.get("/health")
     assert r.status_code == 200 and r.json()["statut"] == "ok"
+
+
+async def test_closed_pathway_is_not_restarted_by_a_new_first_contact(
+    dev_env, http, queue_settings, engine
+):
+    async with running_worker(
+        dev_env.client, queue_settings, engine, queue_settings.temporal_task_queue
+    ):
+        body = factories.first_contact(id=new_id())
+        hid = ok(await http.post("/households", json=body), 201)["household_id"]
+        ok(await http.post(f"/households/{hid}/exit", json=factories.exit_()))
+        again = await http.post("/households", json=body, headers={"Idempotency-Key": "k2"})
+        assert again.status_code == 409, again.text
+        assert "clos" in again.json()["detail"]
+        detail = ok(await http.get(f"/households/{hid}"))
+        assert detail["stage"] == "closed" and len(detail["members"]) == 1
