@@ -23,9 +23,10 @@ from pathlib import Path
 
 from temporalio import workflow
 
-# The sandbox re-runs this file for each workflow and forbids resolving paths: host only.
-ROOT = Path() if workflow.unsafe.in_sandbox() else Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script: the project packages live one level up
+ROOT = Path(__file__).parent.parent  # absolute: a script's __file__ is (Python >= 3.9)
+# Run as a script, the project packages live one level up. The sandbox re-runs this file for
+# each workflow: only the host sets the path.
+if not workflow.unsafe.in_sandbox() and str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # This module is re-imported inside the workflow sandbox: let it reuse the host's modules.
@@ -43,8 +44,8 @@ with workflow.unsafe.imports_passed_through():
     from core.settings import Settings
     from core.temporal import DATA_CONVERTER
     from tests import factories
-    from workflows import search_attributes as sa
     from worker import build_worker
+    from workflows import search_attributes as sa
 
 BIN = Path(sys.executable).parent
 BARE_QUEUE = "bench-bare"
@@ -52,6 +53,7 @@ PROJECT_QUEUE = "bench-siao"
 OP_TIMEOUT = 60.0  # seconds: a stuck operation fails instead of hanging the bench
 TARGET_THROUGHPUT = 0.5  # project ops/s >= 0.5 x bare
 TARGET_P99 = 2.0  # project p99 <= 2 x bare
+SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 
 
 @workflow.defn(name="BenchBareWorkflow")
@@ -90,8 +92,9 @@ class Result:
         return self.latencies[min(len(self.latencies) - 1, int(p * len(self.latencies)))] * 1000
 
 
-async def measure(name: str, op: Callable[[int], Awaitable[None]], total: int,
-                  clients: int) -> Result:
+async def measure(
+    name: str, op: Callable[[int], Awaitable[None]], total: int, clients: int
+) -> Result:
     """`clients` loops share one bounded counter, so exactly `total` operations run."""
     counter = iter(range(total))
     latencies: list[float] = []
@@ -102,7 +105,7 @@ async def measure(name: str, op: Callable[[int], Awaitable[None]], total: int,
             started = time.perf_counter()
             try:
                 await asyncio.wait_for(op(i), OP_TIMEOUT)
-            except Exception as exc:  # noqa: BLE001 - reported, not raised: it is a report
+            except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}"[:500])
             else:
                 latencies.append(time.perf_counter() - started)
@@ -115,21 +118,24 @@ async def measure(name: str, op: Callable[[int], Awaitable[None]], total: int,
 async def bench_bare(client: Client, args: argparse.Namespace) -> Result:
     async def op(n: int) -> None:
         start = WithStartWorkflowOperation(
-            BareWorkflow.run, id=f"bench-bare-{uuid.uuid4()}", task_queue=BARE_QUEUE,
+            BareWorkflow.run,
+            id=f"bench-bare-{uuid.uuid4()}",
+            task_queue=BARE_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        await client.execute_update_with_start_workflow(BareWorkflow.touch, n,
-                                                        start_workflow_operation=start)
+        await client.execute_update_with_start_workflow(
+            BareWorkflow.touch, n, start_workflow_operation=start
+        )
 
     async with Worker(client, task_queue=BARE_QUEUE, workflows=[BareWorkflow]):
         await measure("warmup", op, args.warmup, args.clients)
         return await measure("bare Temporal", op, args.operations, args.clients)
 
 
-async def expect(response: httpx.Response, status: int) -> dict:
+def expect(response: httpx.Response, status: int, route: str) -> dict:
+    """The body, or a failure named by route (not by id) so identical failures group."""
     if response.status_code != status:
-        raise Failed(f"{response.request.method} {response.request.url.path} -> "
-                     f"{response.status_code} {response.text[:300]}")
+        raise Failed(f"{route} -> {response.status_code} {response.text[:300]}")
     return response.json()
 
 
@@ -137,8 +143,9 @@ async def bench_project(client: Client, workdir: Path, args: argparse.Namespace)
     db_url = f"sqlite:///{workdir / 'siao-bench.db'}"
     migrate(db_url)
     engine = make_engine(db_url)
-    settings = Settings(database_url=db_url, temporal_task_queue=PROJECT_QUEUE,
-                        policies_dir=ROOT / "policies")
+    settings = Settings(
+        database_url=db_url, temporal_task_queue=PROJECT_QUEUE, policies_dir=ROOT / "policies"
+    )
 
     async def connect_temporal() -> Client:
         return client
@@ -148,8 +155,11 @@ async def bench_project(client: Client, workdir: Path, args: argparse.Namespace)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         for _ in range(200):  # at most 10 s for uvicorn to start
@@ -159,21 +169,24 @@ async def bench_project(client: Client, workdir: Path, args: argparse.Namespace)
         if not server.started:
             raise RuntimeError("uvicorn did not start")
         limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
-                                     timeout=OP_TIMEOUT, trust_env=False) as http:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=OP_TIMEOUT, trust_env=False
+        ) as http:
 
             async def op(_: int) -> None:
-                created = await expect(await http.post("/households",
-                                                       json=factories.first_contact()), 201)
-                await expect(await http.post(
-                    f"/households/{created['household_id']}/flash-evaluation",
-                    json=factories.flash()), 200)
+                first = await http.post("/households", json=factories.first_contact())
+                hid = expect(first, 201, "POST /households")["household_id"]
+                flash = await http.post(
+                    f"/households/{hid}/flash-evaluation", json=factories.flash()
+                )
+                expect(flash, 200, "POST /households/{id}/flash-evaluation")
 
             with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
                 async with build_worker(client, settings, engine, executor):
                     await measure("warmup", op, args.warmup, args.clients)
-                    return await measure("project (first contact + flash)", op,
-                                         args.operations, args.clients)
+                    return await measure(
+                        "project (first contact + flash)", op, args.operations, args.clients
+                    )
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, 15)
@@ -183,14 +196,20 @@ async def bench_project(client: Client, workdir: Path, args: argparse.Namespace)
 def report(bare: Result, project: Result) -> None:
     print(f"\n{'side':<34}{'ops':>6}{'errors':>8}{'ops/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for r in (bare, project):
-        print(f"{r.name:<34}{len(r.latencies):>6}{len(r.errors):>8}{r.throughput:>10.1f}"
-              f"{r.pct(0.50):>10.1f}{r.pct(0.99):>10.1f}")
+        print(
+            f"{r.name:<34}{len(r.latencies):>6}{len(r.errors):>8}{r.throughput:>10.1f}"
+            f"{r.pct(0.50):>10.1f}{r.pct(0.99):>10.1f}"
+        )
     tput = project.throughput / bare.throughput if bare.throughput else 0.0
     p99 = project.pct(0.99) / bare.pct(0.99) if bare.latencies else float("nan")
-    print(f"\nthroughput ratio project/bare: {tput:.2f}  (target >= {TARGET_THROUGHPUT}) "
-          f"{'PASS' if tput >= TARGET_THROUGHPUT else 'FAIL'}")
-    print(f"p99 ratio project/bare:        {p99:.2f}  (target <= {TARGET_P99}) "
-          f"{'PASS' if p99 <= TARGET_P99 else 'FAIL'}")
+    print(
+        f"\nthroughput ratio project/bare: {tput:.2f}  (target >= {TARGET_THROUGHPUT}) "
+        f"{'PASS' if tput >= TARGET_THROUGHPUT else 'FAIL'}"
+    )
+    print(
+        f"p99 ratio project/bare:        {p99:.2f}  (target <= {TARGET_P99}) "
+        f"{'PASS' if p99 <= TARGET_P99 else 'FAIL'}"
+    )
     for r in (bare, project):
         for error in sorted(set(r.errors))[:5]:  # distinct failures, so the cause is visible
             print(f"  {r.name} error x{r.errors.count(error)}: {error}")
@@ -199,10 +218,6 @@ def report(bare: Result, project: Result) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    # Keep the project's log rendering (a real cost per action) but out of the report.
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the run
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's own request log
     with tempfile.TemporaryDirectory(prefix="siao-bench-") as tmp:
         workdir = Path(tmp)
         env = await WorkflowEnvironment.start_local(
@@ -210,12 +225,14 @@ async def main(args: argparse.Namespace) -> None:
             dev_server_existing_path=str(BIN / "temporal"),
             dev_server_database_filename=str(workdir / "temporal.db"),  # --db-filename
             search_attributes=sa.ALL,
-            dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
-                                   "--sqlite-pragma", "synchronous=normal"],
+            dev_server_extra_args=SQLITE_PRAGMAS,
         )
         try:
-            print(f"{args.clients} clients, {args.operations} operations per side "
-                  f"(+{args.warmup} warmup)", flush=True)
+            print(
+                f"{args.clients} clients, {args.operations} operations per side "
+                f"(+{args.warmup} warmup)",
+                flush=True,
+            )
             bare = await bench_bare(env.client, args)
             print(f"bare done: {bare.throughput:.1f} ops/s", flush=True)
             project = await bench_project(env.client, workdir, args)
@@ -233,4 +250,9 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    cli_args = parse_args()
+    # Keep the project's log rendering (a real cost per action) but out of the report.
+    with open(os.devnull, "w") as devnull:
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's request log
+        asyncio.run(main(cli_args))
