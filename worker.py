@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.pathway import PathwayActivities
 from core.db import get_engine
@@ -16,6 +17,10 @@ from core.temporal import connect
 from workflows.pathway import PathwayWorkflow
 
 WORKFLOWS = [PathwayWorkflow]
+# Our deterministic helper modules are loaded once, not again in each workflow's sandbox.
+RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
+    "models", "workflows.presentation", "workflows.search_attributes", "isodate"
+)
 
 
 def build_worker(
@@ -28,6 +33,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=[acts.apply_action, acts.load_deadlines, acts.record_missed_deadline],
         activity_executor=executor,
+        workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
         max_concurrent_activities=settings.worker_activity_threads,
     )
 

@@ -42,6 +42,8 @@ def _stage(
     engine: Engine, sid: str, household_id: str, action: Action, payload: dict, actor: str
 ) -> None:
     with session_scope(engine) as session:
+        if action is not Action.REPORT and session.get(Household, household_id) is None:
+            raise ApiError(404, "Ménage inconnu.")
         existing = session.get(Submission, sid)
         if existing is not None:
             if existing.household_id != household_id or existing.action != action:
@@ -61,11 +63,6 @@ def _unstage(engine: Engine, sid: str) -> None:
             session.delete(submission)
 
 
-def household_exists(engine: Engine, household_id: str) -> bool:
-    with session_scope(engine) as session:
-        return session.get(Household, household_id) is not None
-
-
 async def send(
     client: Client,
     engine: Engine,
@@ -80,10 +77,6 @@ async def send(
     idempotency_key: str | None,
     **fields: Any,
 ) -> PathwayView:
-    if action is not Action.REPORT and not await run_in_threadpool(
-        household_exists, engine, household_id
-    ):
-        raise ApiError(404, "Ménage inconnu.")
     sid = submission_id(action, idempotency_key)
     payload = body.model_dump(mode="json") if body is not None else {}
     await run_in_threadpool(_stage, engine, sid, household_id, action, payload, actor)
@@ -128,7 +121,7 @@ async def send(
         await run_in_threadpool(_unstage, engine, sid)
         raise _refused(exc) from exc
     except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+        if action is not Action.REPORT and exc.status is RPCStatusCode.NOT_FOUND:
             await run_in_threadpool(_unstage, engine, sid)
             raise ApiError(
                 409,

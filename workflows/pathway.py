@@ -8,7 +8,7 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -49,7 +49,7 @@ class PathwayWorkflow:
             household_id=inp.household_id, departement=inp.departement
         )
         self.started = inp.state is not None
-        self.version = 0  # bumped on each change, so the main loop re-arms its timer
+        self.published: dict[str, object] = {}  # search attributes as last upserted
         self.history_limit = inp.history_limit
         self.lock = asyncio.Lock()
 
@@ -57,11 +57,15 @@ class PathwayWorkflow:
     async def run(self, inp: PathwayInput) -> PathwayState:
         self._publish()
         while True:
-            seen = self.version
             due = self.state.next_deadline
             try:
+                # The timer is re-armed only when the next due date moves (fewer timer events).
                 await workflow.wait_condition(
-                    lambda seen=seen: self.version != seen or self._should_continue_as_new(),  # type: ignore[misc]
+                    lambda due=due: (  # type: ignore[misc]
+                        self.state.next_deadline != due
+                        or self.state.stage is Stage.CLOSED
+                        or self._should_continue_as_new()
+                    ),
                     timeout=max(due - workflow.now(), timedelta(seconds=1)) if due else None,
                     timeout_summary=presentation.timer_summary(self.state) if due else None,
                 )
@@ -176,7 +180,7 @@ class PathwayWorkflow:
                 "actions_count": state.actions_count + 1,
             }
         )
-        applied = await workflow.execute_activity_method(
+        applied = await workflow.execute_local_activity_method(
             PathwayActivities.apply_action,
             ApplyActionInput(
                 household_id=state.household_id,
@@ -198,10 +202,10 @@ class PathwayWorkflow:
         )
         if applied or not self.started:
             self.state, self.started = new, True
-            self._changed()
+            self._publish()
 
     async def _policy_deadlines(self) -> DeadlineDurations:
-        return await workflow.execute_activity_method(
+        return await workflow.execute_local_activity_method(
             PathwayActivities.load_deadlines,
             LoadDeadlinesInput(departement=self.state.departement),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
@@ -223,7 +227,7 @@ class PathwayWorkflow:
                     )
                     return
                 deadline.missed = True
-                await workflow.execute_activity_method(
+                await workflow.execute_local_activity_method(
                     PathwayActivities.record_missed_deadline,
                     MissedDeadlineInput(
                         household_id=self.state.household_id,
@@ -237,30 +241,29 @@ class PathwayWorkflow:
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=RETRY,
                 )
-            self._changed()
-
-    def _changed(self) -> None:
-        self.version += 1
-        self._publish()
+            self._publish()
 
     def _publish(self) -> None:
         """Make the state visible: allowed actions, search attributes, current details."""
         self.state.allowed_actions = self._allowed()
         if not self.started:
             return
-        workflow.upsert_search_attributes(
-            [
-                sa.DEPARTEMENT.value_set(self.state.departement),
-                sa.STAGE.value_set(self.state.stage.value),
-                sa.OVERDUE.value_set(self.state.overdue),
-                sa.NEXT_DEADLINE.value_set(self.state.next_deadline)
-                if self.state.next_deadline
-                else sa.NEXT_DEADLINE.value_unset(),
-                sa.REFERENT_STRUCTURE.value_set(self.state.referent_structure)
-                if self.state.referent_structure
-                else sa.REFERENT_STRUCTURE.value_unset(),
-            ]
-        )
+        values: dict[SearchAttributeKey, object] = {
+            sa.DEPARTEMENT: self.state.departement,
+            sa.STAGE: self.state.stage.value,
+            sa.OVERDUE: self.state.overdue,
+            sa.NEXT_DEADLINE: self.state.next_deadline,
+            sa.REFERENT_STRUCTURE: self.state.referent_structure,
+        }
+        changed = [k for k, v in values.items() if self.published.get(k.name, ...) != v]
+        if changed:  # an upsert is a history event: send only what moved
+            workflow.upsert_search_attributes(
+                [
+                    k.value_set(values[k]) if values[k] is not None else k.value_unset()
+                    for k in changed
+                ]
+            )
+            self.published.update({k.name: values[k] for k in changed})
         workflow.set_current_details(presentation.current_details(self.state))
 
     def _should_continue_as_new(self) -> bool:
