@@ -4,6 +4,7 @@ A policy file is data written by policy staff: errors name the file and the fiel
 """
 
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,20 @@ def _french(exc: ValidationError) -> str:
 
 
 def load_deadlines(policies_dir: Path, departement: str) -> DeadlineDurations:
-    """National deadlines, overridden field by field by the département's file when it exists."""
+    """National deadlines, overridden field by field by the département's file when it exists.
+
+    Parsed again only when a file's bytes change, so an action does not re-parse YAML, yet a
+    saved edit is seen by the next action.
+    """
+    paths = (policies_dir / f"{NATIONAL}.yaml", policies_dir / f"{departement}.yaml")
+    contents = tuple(p.read_bytes() if p.exists() else None for p in paths)
+    return _load_deadlines(policies_dir, departement, contents)
+
+
+@lru_cache(maxsize=512)
+def _load_deadlines(
+    policies_dir: Path, departement: str, _contents: tuple[bytes | None, ...]
+) -> DeadlineDurations:
     national = _read(policies_dir / f"{NATIONAL}.yaml")
     merged: dict[str, Any] = dict(national.deadlines)
     policy_id, version = NATIONAL, national.version
