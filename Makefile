@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test worker api demo lint migrate bench bench-rules clean venv
+.PHONY: up test worker api demo lint migrate bench clean venv bytecode
 
 # Idempotent bootstrap: rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -19,10 +19,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-up: $(STAMP)
+# Bytecode for our packages, so each workflow sandbox loads it instead of compiling the source
+# again (this matters where PYTHONDONTWRITEBYTECODE is set).
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q api core models rules activities workflows worker.py
+
+up: bytecode
 	$(BIN)/python -m core.devstack
 
-worker: $(STAMP)
+worker: bytecode
 	$(BIN)/python worker.py
 
 api: $(STAMP) migrate
@@ -42,7 +47,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: $(STAMP)
+bench: bytecode
 	$(BIN)/python bench/pathway.py
 
 clean:

@@ -3,22 +3,24 @@ bare Temporal (update-with-start on a trivial workflow), on one embedded dev ser
 
     .venv/bin/python bench/pathway.py [--clients 20] [--operations 400] [--warmup 20]
 
-Everything runs in this one process (clients, API, workers) except the dev server, so both
-sides share the same event loop and CPU; it is a report, so it always exits 0.
+The clients and the bare worker run in this process; the project's worker and API run in
+processes of their own, as `make up` runs them. It is a report, so it always exits 0.
 """
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import resource
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from temporalio import workflow
@@ -33,18 +35,14 @@ if not workflow.unsafe.in_sandbox() and str(ROOT) not in sys.path:
 with workflow.unsafe.imports_passed_through():
     import httpx
     import structlog
-    import uvicorn
     from temporalio.client import Client, WithStartWorkflowOperation
     from temporalio.common import WorkflowIDConflictPolicy
     from temporalio.testing import WorkflowEnvironment
     from temporalio.worker import Worker
 
-    from api.main import create_app
-    from core.db import make_engine, migrate
-    from core.settings import Settings
+    from api import examples
+    from core.db import migrate
     from core.temporal import DATA_CONVERTER
-    from tests import factories
-    from worker import build_worker
     from workflows import search_attributes as sa
 
 BIN = Path(sys.executable).parent
@@ -78,7 +76,10 @@ class Failed(Exception):
 
 
 class Result:
+    rss: dict[str, float]
+
     def __init__(self, name: str, elapsed: float, latencies: list[float], errors: list[str]):
+        self.rss = {}
         self.name, self.elapsed, self.errors = name, elapsed, errors
         self.latencies = sorted(latencies)
 
@@ -139,58 +140,82 @@ def expect(response: httpx.Response, status: int, route: str) -> dict:
     return response.json()
 
 
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM: the peak resident memory of a live process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 async def bench_project(client: Client, workdir: Path, args: argparse.Namespace) -> Result:
+    """The embedded default as `make up` runs it: worker and API in processes of their own."""
     db_url = f"sqlite:///{workdir / 'siao-bench.db'}"
     migrate(db_url)
-    engine = make_engine(db_url)
-    settings = Settings(
-        database_url=db_url, temporal_task_queue=PROJECT_QUEUE, policies_dir=ROOT / "policies"
-    )
-
-    async def connect_temporal() -> Client:
-        return client
-
-    app = create_app(settings, engine, connect_temporal=connect_temporal)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
-        )
-    )
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "SIAO_DATABASE_URL": db_url,
+        "SIAO_TEMPORAL_ADDRESS": client.service_client.config.target_host,
+        "SIAO_TEMPORAL_TASK_QUEUE": PROJECT_QUEUE,
+        "SIAO_LOG_LEVEL": "WARNING",
+    }
+    api_cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    procs = [
+        subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
+        subprocess.Popen(api_cmd, cwd=ROOT, env=env),
+    ]
     try:
-        for _ in range(200):  # at most 10 s for uvicorn to start
-            if server.started or serving.done():
-                break
-            await asyncio.sleep(0.05)
-        if not server.started:
-            raise RuntimeError("uvicorn did not start")
         limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=OP_TIMEOUT, trust_env=False
         ) as http:
+            for _ in range(300):  # at most 30 s for the API to answer /health
+                if any(p.poll() is not None for p in procs):
+                    raise RuntimeError("the worker or the API stopped at start-up")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await http.get("/health")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
 
             async def op(_: int) -> None:
-                first = await http.post("/households", json=factories.first_contact())
+                first = await http.post("/households", json=examples.first_contact())
                 hid = expect(first, 201, "POST /households")["household_id"]
                 flash = await http.post(
-                    f"/households/{hid}/flash-evaluation", json=factories.flash()
+                    f"/households/{hid}/flash-evaluation", json=examples.flash()
                 )
                 expect(flash, 200, "POST /households/{id}/flash-evaluation")
 
-            with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
-                async with build_worker(client, settings, engine, executor):
-                    await measure("warmup", op, args.warmup, args.clients)
-                    return await measure(
-                        "project (first contact + flash)", op, args.operations, args.clients
-                    )
+            await measure("warmup", op, args.warmup, args.clients)
+            result = await measure(
+                "project (first contact + flash)", op, args.operations, args.clients
+            )
+            result.rss = {
+                name: peak_rss_mib(p.pid) for name, p in zip(("worker", "API"), procs, strict=True)
+            }
+            return result
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, 15)
-        engine.dispose()
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def report(bare: Result, project: Result) -> None:
@@ -214,7 +239,10 @@ def report(bare: Result, project: Result) -> None:
         for error in sorted(set(r.errors))[:5]:  # distinct failures, so the cause is visible
             print(f"  {r.name} error x{r.errors.count(error)}: {error}")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"peak RSS of this process: {rss_mb:.0f} MiB")
+    print(
+        f"peak RSS: bench process (clients, bare worker) {rss_mb:.0f} MiB, "
+        + ", ".join(f"project {name} {mib:.0f} MiB" for name, mib in project.rss.items())
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
