@@ -82,19 +82,19 @@ class PolicyFile(BaseModel):
     deadlines: dict[str, Any] = {}
 
 
-def _read(path: Path) -> PolicyFile:
+def _parse(name: str, content: bytes | None) -> PolicyFile:
+    if content is None:
+        raise PolicyError(f"{name} : fichier introuvable")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise PolicyError(f"{path.name} : fichier introuvable") from exc
-    except yaml.YAMLError as exc:
+        raw = yaml.safe_load(content.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" ligne {mark.line + 1}" if mark else ""
-        raise PolicyError(f"{path.name}{where} : YAML illisible ({exc})") from exc
+        raise PolicyError(f"{name}{where} : YAML illisible ({exc})") from exc
     try:
         return PolicyFile.model_validate(raw)
     except ValidationError as exc:
-        raise PolicyError(f"{path.name} : {_french(exc)}") from exc
+        raise PolicyError(f"{name} : {_french(exc)}") from exc
 
 
 def _french(exc: ValidationError) -> str:
@@ -109,23 +109,26 @@ def load_deadlines(policies_dir: Path, departement: str) -> DeadlineDurations:
     Parsed again only when a file's bytes change, so an action does not re-parse YAML, yet a
     saved edit is seen by the next action.
     """
-    paths = (policies_dir / f"{NATIONAL}.yaml", policies_dir / f"{departement}.yaml")
-    contents = tuple(p.read_bytes() if p.exists() else None for p in paths)
-    return _load_deadlines(policies_dir, departement, contents)
+    national, local = (policies_dir / f"{NATIONAL}.yaml", policies_dir / f"{departement}.yaml")
+    return _merge_deadlines(
+        departement,
+        national.read_bytes() if national.exists() else None,
+        local.read_bytes() if local.exists() else None,
+    )
 
 
 @lru_cache(maxsize=512)
-def _load_deadlines(
-    policies_dir: Path, departement: str, _contents: tuple[bytes | None, ...]
+def _merge_deadlines(
+    departement: str, national_yaml: bytes | None, local_yaml: bytes | None
 ) -> DeadlineDurations:
-    national = _read(policies_dir / f"{NATIONAL}.yaml")
+    national = _parse(f"{NATIONAL}.yaml", national_yaml)
     merged: dict[str, Any] = dict(national.deadlines)
     policy_id, version = NATIONAL, national.version
-    local_path = policies_dir / f"{departement}.yaml"
-    if local_path.exists():
-        local = _read(local_path)
+    local_name = f"{departement}.yaml"
+    if local_yaml is not None:
+        local = _parse(local_name, local_yaml)
         if local.departement != departement:
-            raise PolicyError(f"{local_path.name} : departement « {local.departement} » inattendu")
+            raise PolicyError(f"{local_name} : departement « {local.departement} » inattendu")
         for key, value in local.deadlines.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**merged[key], **value}
@@ -135,5 +138,5 @@ def _load_deadlines(
     try:
         deadlines = Deadlines.model_validate(merged)
     except ValidationError as exc:
-        raise PolicyError(f"{local_path.name} (deadlines) : {_french(exc)}") from exc
+        raise PolicyError(f"{local_name} (deadlines) : {_french(exc)}") from exc
     return DeadlineDurations(policy_id=policy_id, policy_version=version, **deadlines.model_dump())
