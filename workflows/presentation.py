@@ -1,5 +1,6 @@
 """What a supervisor reads in the Temporal Web UI: timer summaries, current details (French)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from models.pathway import PathwayState
@@ -21,10 +22,30 @@ def paris(moment: datetime) -> str:
     return local.strftime("%d/%m/%Y à %Hh%M")
 
 
+UNITS = {
+    "Y": ("an", "ans"),
+    "M": ("mois", "mois"),
+    "W": ("semaine", "semaines"),
+    "D": ("jour", "jours"),
+    "H": ("h", "h"),
+}
+
+
+def duration_fr(iso: str) -> str:
+    """PT72H → 72 h, P2M → 2 mois, P1Y6M → 1 an 6 mois (what policy staff wrote, readable)."""
+    date_part, _, time_part = iso.removeprefix("P").partition("T")
+    parts = re.findall(r"(\d+)([YMWD])", date_part) + re.findall(r"(\d+)(H)", time_part)
+    words = [f"{n} {UNITS[u][int(n) > 1]}" for n, u in parts]
+    return " ".join(words) or iso
+
+
 def timer_summary(state: PathwayState) -> str:
     pending = sorted((d for d in state.deadlines if not d.missed), key=lambda d: d.due_at)
     first = pending[0]
-    return f"Échéance : {first.kind.label} avant le {paris(first.due_at)} ({first.duration})"
+    return (
+        f"Échéance : {first.kind.label} avant le {paris(first.due_at)} "
+        f"({duration_fr(first.duration)})"
+    )
 
 
 def current_details(state: PathwayState) -> str:
