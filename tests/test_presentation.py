@@ -1,0 +1,34 @@
+"""What supervisors read in the Temporal UI: Paris wall time (without tz files) and durations."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from workflows.presentation import duration_fr, paris
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, m, d, h, 30, tzinfo=UTC)
+        for m, d, h in [
+            (1, 15, 12),
+            (3, 29, 0),
+            (3, 29, 1),
+            (7, 1, 23),
+            (10, 25, 0),
+            (10, 25, 1),
+            (12, 31, 23),
+        ]
+    ],
+)
+def test_paris_matches_the_tz_database(moment: datetime) -> None:
+    assert paris(moment) == moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %Hh%M")
+
+
+def test_durations_in_words() -> None:
+    assert duration_fr("PT72H") == "72 h"
+    assert duration_fr("P2M") == "2 mois"
+    assert duration_fr("P1Y6M") == "1 an 6 mois"
+    assert duration_fr("P1DT12H") == "1 jour 12 h"
