@@ -25,6 +25,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.deps import ActionContext
 from api.errors import ApiError
 from core.db import session_scope
 from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage
@@ -64,20 +65,17 @@ def _unstage(engine: Engine, sid: str) -> None:
 
 
 async def send(
-    client: Client,
-    engine: Engine,
-    task_queue: str,
+    ctx: ActionContext,
     *,
     household_id: str,
-    departement: str | None,
     action: Action,
     body: BaseModel | None,
     occurred_at: datetime,
-    actor: str,
-    idempotency_key: str | None,
+    departement: str | None = None,
     **fields: Any,
 ) -> PathwayView:
-    sid = submission_id(action, idempotency_key)
+    client, engine, actor = ctx.client, ctx.engine, ctx.actor
+    sid = submission_id(action, ctx.idempotency_key)
     payload = body.model_dump(mode="json") if body is not None else {}
     await run_in_threadpool(_stage, engine, sid, household_id, action, payload, actor)
     inp = ActionInput(
@@ -91,7 +89,7 @@ async def send(
                 PathwayWorkflow.run,
                 PathwayInput(household_id=household_id, departement=departement),
                 id=wid,
-                task_queue=task_queue,
+                task_queue=ctx.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 # One pathway per household id: a closed one is not silently restarted.
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

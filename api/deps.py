@@ -1,5 +1,6 @@
 """Dependencies shared by the routers: settings, database engine, Temporal client, actor."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -54,3 +55,27 @@ IdempotencyKey = Annotated[
         description="clé du client : la même requête renvoyée n'est appliquée qu'une fois",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """Everything a caseworker action needs besides its body: one dependency per route."""
+
+    client: Client
+    engine: Engine
+    task_queue: str
+    actor: str
+    idempotency_key: str | None = None
+
+
+def get_action_context(
+    settings: SettingsDep,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> ActionContext:
+    return ActionContext(client, engine, settings.temporal_task_queue, actor, key)
+
+
+ActionContextDep = Annotated[ActionContext, Depends(get_action_context)]

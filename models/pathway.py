@@ -49,17 +49,22 @@ class DeadlineKind(Coded):
     FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
 
 
-class DeadlineDurations(BaseModel):
-    """ISO 8601 durations from the département's policy, with the version that set them."""
+class DeadlineSet(BaseModel):
+    """The `deadlines` section of a policy file: ISO 8601 durations."""
 
-    policy_id: str
-    policy_version: str
     flash: str
     in_depth: str
     orientation_response: str
     reevaluation: dict[AccompanimentIntensity, str]
     review: str
     follow_up_window: str
+
+
+class DeadlineDurations(DeadlineSet):
+    """The durations in force for a département, with the policy version that set them."""
+
+    policy_id: str
+    policy_version: str
 
 
 class Deadline(BaseModel):

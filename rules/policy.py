@@ -12,7 +12,7 @@ import isodate
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from models.pathway import DeadlineDurations
+from models.pathway import DeadlineDurations, DeadlineSet
 from models.vocab import AccompanimentIntensity
 
 NATIONAL = "_national"
@@ -38,15 +38,10 @@ def parse_duration(value: str) -> timedelta | isodate.Duration:
     return parsed
 
 
-class Deadlines(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Deadlines(DeadlineSet):
+    """What policy staff may write under `deadlines`, checked field by field."""
 
-    flash: str
-    in_depth: str
-    orientation_response: str
-    reevaluation: dict[AccompanimentIntensity, str]
-    review: str
-    follow_up_window: str
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("flash", "in_depth", "orientation_response", "review", "follow_up_window")
     @classmethod

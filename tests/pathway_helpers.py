@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 
 from api import actions, facts
+from api.deps import ActionContext
 from models.pathway import Action
 from models.schemas import FirstContactCreate, PathwayView
 from tests import factories
@@ -35,6 +36,9 @@ class Driver:
                     reason="fin du test"
                 )
 
+    def _ctx(self, key: str | None) -> ActionContext:
+        return ActionContext(self.client, self.engine, self.task_queue, "agent-test", key)
+
     async def report(
         self,
         household_id: str,
@@ -47,16 +51,12 @@ class Driver:
             factories.first_contact(departement, id=household_id)
         )
         return await actions.send(
-            self.client,
-            self.engine,
-            self.task_queue,
+            self._ctx(key or household_id),
             household_id=household_id,
             departement=departement,
             action=Action.REPORT,
             body=body,
             occurred_at=occurred_at,
-            actor="agent-test",
-            idempotency_key=key or household_id,
             referent_structure=body.referent_structure,
             facts=facts.of_first_contact(body),
         )
@@ -70,16 +70,11 @@ class Driver:
         key: str | None = None,
     ) -> PathwayView:
         return await actions.send(
-            self.client,
-            self.engine,
-            self.task_queue,
+            self._ctx(key),
             household_id=household_id,
-            departement=None,
             action=action,
             body=body,
             occurred_at=occurred_at,
-            actor="agent-test",
-            idempotency_key=key,
             **facts.of_action(action, body),
         )
 

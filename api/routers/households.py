@@ -1,13 +1,14 @@
 """First contact and the caseworker actions that move a household's pathway."""
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
 
 from api import actions, examples, facts
-from api.deps import ActorDep, EngineDep, IdempotencyKey, SettingsDep, TemporalDep
+from api.deps import ActionContextDep, TemporalDep
 from models.pathway import Action
 from models.schemas import (
     ActionRefused,
@@ -60,27 +61,19 @@ async def report(
             )
         ),
     ],
-    settings: SettingsDep,
-    engine: EngineDep,
-    client: TemporalDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
+    ctx: ActionContextDep,
 ) -> Any:
     """Crée la fiche ménage et démarre le parcours ; l'échéance de l'évaluation flash (72 h par
     défaut) court depuis la rencontre. Renvoyer la même requête (même `id` ou même clé
     d'idempotence) ne crée pas de doublon."""
     household_id = body.id or str(uuid.uuid4())
     state = await actions.send(
-        client,
-        engine,
-        settings.temporal_task_queue,
+        replace(ctx, idempotency_key=ctx.idempotency_key or body.id),
         household_id=household_id,
         departement=body.departement,
         action=Action.REPORT,
         body=body,
         occurred_at=body.encountered_at,
-        actor=actor,
-        idempotency_key=key or body.id,
         referent_structure=body.referent_structure,
         facts=facts.of_first_contact(body),
     )
@@ -101,23 +94,14 @@ def _action_route(
     async def endpoint(
         household_id: HouseholdId,
         body: annotated,
-        settings: SettingsDep,
-        engine: EngineDep,
-        client: TemporalDep,
-        actor: ActorDep,
-        key: IdempotencyKey = None,
+        ctx: ActionContextDep,
     ) -> PathwayView:
         return await actions.send(
-            client,
-            engine,
-            settings.temporal_task_queue,
+            ctx,
             household_id=household_id,
-            departement=None,
             action=action,
             body=body,
             occurred_at=getattr(body, date_field),
-            actor=actor,
-            idempotency_key=key,
             **facts.of_action(action, body),
         )
 
@@ -235,11 +219,7 @@ async def orientation_response(
             }
         ),
     ],
-    settings: SettingsDep,
-    engine: EngineDep,
-    client: TemporalDep,
-    actor: ActorDep,
-    key: IdempotencyKey = None,
+    ctx: ActionContextDep,
 ) -> PathwayView:
     """Acceptée, ou refusée avec son motif (par le ménage, la structure ou administratif) :
     un refus renvoie le ménage devant la commission."""
@@ -249,16 +229,11 @@ async def orientation_response(
         else Action.REFUSE_ORIENTATION
     )
     return await actions.send(
-        client,
-        engine,
-        settings.temporal_task_queue,
+        ctx,
         household_id=household_id,
-        departement=None,
         action=action,
         body=body,
         occurred_at=body.answered_at,
-        actor=actor,
-        idempotency_key=key,
         **facts.of_action(action, body),
     )
 
