@@ -1,0 +1,214 @@
+"""A policy file as policy staff write it: YAML read with line numbers, checked against the
+vocabulary. Every problem is reported with its file, line and field, in French."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rules.conditions import Condition, parse_condition
+from rules.vocabulary import ACTIONS, FACTS, default_facts
+from rules.vocabulary_check import check_action, check_fact_value
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}, ligne {self.line}" if self.line else self.file
+        return f"{where} ({self.field or 'racine'}) : {self.message}"
+
+
+class PolicyInvalid(ValueError):
+    """A policy file that cannot be used; `issues` says where and why, in French."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("\n".join(str(i) for i in issues))
+        self.issues = issues
+
+
+@dataclass(frozen=True)
+class ActionCall:
+    name: str
+    params: tuple[tuple[str, str], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action": self.name, **dict(self.params)}
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.params)})"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    description: str
+    when: Condition
+    then: tuple[ActionCall, ...]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    facts: dict[str, Any]
+    expect: frozenset[ActionCall]
+
+
+class _RuleModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    title: str = Field(min_length=3)
+    description: str = ""
+    when: Any
+    then: list[Any] = Field(min_length=1)
+
+
+class _CaseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=3)
+    facts: dict[str, Any]
+    expect: list[Any]
+
+
+class _PolicyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    departement: str
+    version: str = Field(min_length=1)
+    effective_date: date
+    author: str = Field(min_length=2)
+    description: str = Field(min_length=3)
+    deadlines: dict[str, Any] = Field(default_factory=dict)
+    rules: list[_RuleModel] = Field(default_factory=list)
+    cases: list[_CaseModel] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    file: str
+    departement: str
+    version: str
+    effective_date: date
+    author: str
+    description: str
+    deadlines: dict[str, Any]
+    rules: tuple[Rule, ...]
+    cases: tuple[Case, ...]
+
+
+def line_of(root: yaml.Node | None, path: Path_) -> int | None:
+    """The line of the deepest YAML node that `path` reaches."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def parse_document(file: str, text: str) -> PolicyDocument:
+    """Parse and check one policy file; raise PolicyInvalid with every problem found."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark else None
+        raise PolicyInvalid([Issue(file, line, "", f"YAML illisible : {problem}")]) from exc
+    issues: list[Issue] = []
+
+    def issue(path: Path_, message: str) -> None:
+        issues.append(Issue(file, line_of(root, path), ".".join(map(str, path)), message))
+
+    try:
+        model = _PolicyModel.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            issue(tuple(err["loc"]), _french(err))
+        raise PolicyInvalid(issues) from exc
+
+    rules = []
+    for i, r in enumerate(model.rules):
+        when = parse_condition(r.when, ("rules", i, "when"), issue)
+        then = tuple(filter(None, (_action(a, ("rules", i, "then", j), issue)
+                                   for j, a in enumerate(r.then))))
+        rules.append(Rule(r.id, r.title, r.description, when, then))
+    cases = []
+    for i, c in enumerate(model.cases):
+        facts = default_facts()
+        for name, value in c.facts.items():
+            if name not in FACTS:
+                issue(("cases", i, "facts", name), f"fait inconnu « {name} »")
+            elif (problem := check_fact_value(name, value)) is not None:
+                issue(("cases", i, "facts", name), problem)
+            else:
+                facts[name] = value
+        expect = frozenset(filter(None, (_action(a, ("cases", i, "expect", j), issue)
+                                         for j, a in enumerate(c.expect))))
+        cases.append(Case(c.name, facts, expect))
+    seen: set[str] = set()
+    for i, r in enumerate(rules):
+        if r.id in seen:
+            issue(("rules", i, "id"), f"identifiant « {r.id} » en double")
+        seen.add(r.id)
+    if issues:
+        raise PolicyInvalid(issues)
+    return PolicyDocument(file, model.departement, model.version, model.effective_date,
+                          model.author, model.description, model.deadlines, tuple(rules),
+                          tuple(cases))
+
+
+def _action(raw: Any, path: Path_, issue: Any) -> ActionCall | None:
+    """`- escalate: {to: lead_referent, reason: "…"}` → ActionCall, or an issue."""
+    if not (isinstance(raw, dict) and len(raw) == 1):
+        issue(path, "une action s'écrit « nom_de_l_action: {paramètres} »")
+        return None
+    ((name, params),) = raw.items()
+    if name not in ACTIONS:
+        issue(path, f"action inconnue « {name} » ; actions possibles : {', '.join(ACTIONS)}")
+        return None
+    params = params or {}
+    if not isinstance(params, dict):
+        issue(path + (name,), "les paramètres s'écrivent en dictionnaire {nom: valeur}")
+        return None
+    problems = check_action(name, params)
+    for problem in problems:
+        issue(path + (name,), problem)
+    if problems:
+        return None
+    return ActionCall(name, tuple(sorted((k, str(v)) for k, v in params.items())))
+
+
+MESSAGES = {
+    "missing": "champ obligatoire",
+    "extra_forbidden": "champ inconnu",
+    "string_too_short": "trop court",
+    "string_pattern_mismatch": "format invalide (minuscules, chiffres, - et _)",
+    "too_short": "au moins un élément",
+    "date_from_datetime_parsing": "date invalide (AAAA-MM-JJ)",
+    "date_parsing": "date invalide (AAAA-MM-JJ)",
+    "date_type": "date invalide (AAAA-MM-JJ)",
+    "string_type": "un texte est attendu",
+    "list_type": "une liste est attendue",
+    "dict_type": "un dictionnaire est attendu",
+    "model_type": "un dictionnaire est attendu",
+}
+
+
+def _french(err: Any) -> str:
+    return MESSAGES.get(err["type"], f"valeur invalide ({err['msg']})")
