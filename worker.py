@@ -14,6 +14,8 @@ from core.db import get_engine
 from core.logging import configure_logging, log
 from core.settings import Settings, get_settings
 from core.temporal import connect
+from rules.book import PolicyBook
+from rules.engine import get_engine as get_rules_engine
 from workflows.pathway import PathwayWorkflow
 
 WORKFLOWS = [PathwayWorkflow]
@@ -26,7 +28,8 @@ RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
 def build_worker(
     client: Client, settings: Settings, engine: Engine, executor: ThreadPoolExecutor
 ) -> Worker:
-    acts = PathwayActivities(engine=engine, policies_dir=settings.policies_dir)
+    book = PolicyBook(settings.policies_dir, settings.policies_accepted_dir, get_rules_engine())
+    acts = PathwayActivities(engine=engine, book=book)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,

@@ -1,7 +1,6 @@
 """Activities of the pathway workflow. Dependencies are injected so tests use a real test DB."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -19,7 +18,8 @@ from models.pathway import (
     MissedDeadlineInput,
 )
 from models.records import Alert, Household, Submission, TimelineEvent, utcnow
-from rules.policy import PolicyError, load_deadlines
+from rules.book import PolicyBook
+from rules.document import PolicyInvalid
 
 log = structlog.get_logger()
 
@@ -27,7 +27,7 @@ log = structlog.get_logger()
 @dataclass
 class PathwayActivities:
     engine: Engine
-    policies_dir: Path
+    book: PolicyBook
 
     @activity.defn(name="apply_action")
     def apply_action(self, inp: ApplyActionInput) -> bool:
@@ -104,8 +104,8 @@ class PathwayActivities:
     @activity.defn(name="load_deadlines")
     def load_deadlines(self, inp: LoadDeadlinesInput) -> DeadlineDurations:
         try:
-            return load_deadlines(self.policies_dir, inp.departement)
-        except PolicyError as exc:
+            return self.book.policy(inp.departement).deadlines
+        except PolicyInvalid as exc:
             # The file is wrong, not the network: retrying will not help until staff fix it.
             raise ApplicationError(str(exc), type="PolicyInvalid", non_retryable=True) from exc
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     temporal_api_key: str | None = None
     temporal_ui_port: int = 8233
     policies_dir: Path = ROOT / "policies"
+    # The last version of each département's policy that passed its checks (used at start-up
+    # if the file on disk was broken meanwhile).
+    policies_accepted_dir: Path = VAR / "policies-accepted"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_format: str = Field("auto", description="auto | json | console")

@@ -4,7 +4,7 @@ Each `XBase` is what the caseworker enters (and the API body); the table adds th
 the submission it came from (unique: an action is recorded once) and when it was recorded.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -74,6 +74,11 @@ class InDepthEvaluationBase(SQLModel):
         AccompanimentIntensity.MOYEN, description=AccompanimentIntensity.describe()
     )
     roadmap: list[str] = listing(description="feuille de route : actions prioritaires convenues")
+    wants_housing: bool | None = Field(None, description="souhaite accéder à un logement")
+    dls_filed_on: date | None = Field(
+        None, description="date de dépôt ou de dernier renouvellement de la DLS"
+    )
+    syplo: str = code("non_renseigne", description="SYPLO : inscrit, non_inscrit, non_concerne")
 
 
 class InDepthEvaluation(InDepthEvaluationBase, Recorded, table=True):

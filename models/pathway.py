@@ -58,6 +58,9 @@ class DeadlineSet(BaseModel):
     reevaluation: dict[AccompanimentIntensity, str]
     review: str
     follow_up_window: str
+    # Added with the rules engine; defaults let older recorded payloads still decode.
+    escalation: str = "P7D"
+    abnormal_stay: str = "P18M"
 
 
 class DeadlineDurations(DeadlineSet):

@@ -74,6 +74,11 @@ class Household(SQLModel, table=True):
     next_deadline: datetime | None = when(None)
     exit_situation: str | None = code(None)
     closed_at: datetime | None = when(None)
+    # What the rules last saw and decided (coded facts only): dry-runs and lists read them.
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    partnership_commission: str | None = Field(None, max_length=300)
+    thematic_referents: list[str] = listing()
+    flags: list[str] = listing()
     created_at: datetime = when(default_factory=utcnow)
     updated_at: datetime = when(default_factory=utcnow)
 

@@ -13,8 +13,16 @@ from rules.document import Rule
 from rules.vocabulary import FACTS
 
 COMPARE = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
-NEGATE = {"eq": "ne", "ne": "eq", "lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt",
-          "in": "not_in", "not_in": "in"}
+NEGATE = {
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "gte",
+    "lte": "gt",
+    "gt": "lte",
+    "gte": "lt",
+    "in": "not_in",
+    "not_in": "in",
+}
 
 
 def _leaf(leaf: Leaf, negated: bool) -> dict[str, Any]:

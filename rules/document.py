@@ -110,7 +110,9 @@ def line_of(root: yaml.Node | None, path: Path_) -> int | None:
     for step in path:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if k.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
+        ):
             node = node.value[step]
         else:
             node = None
@@ -145,8 +147,9 @@ def parse_document(file: str, text: str) -> PolicyDocument:
     rules = []
     for i, r in enumerate(model.rules):
         when = parse_condition(r.when, ("rules", i, "when"), issue)
-        then = tuple(filter(None, (_action(a, ("rules", i, "then", j), issue)
-                                   for j, a in enumerate(r.then))))
+        then = tuple(
+            filter(None, (_action(a, ("rules", i, "then", j), issue) for j, a in enumerate(r.then)))
+        )
         rules.append(Rule(r.id, r.title, r.description, when, then))
     cases = []
     for i, c in enumerate(model.cases):
@@ -158,19 +161,30 @@ def parse_document(file: str, text: str) -> PolicyDocument:
                 issue(("cases", i, "facts", name), problem)
             else:
                 facts[name] = value
-        expect = frozenset(filter(None, (_action(a, ("cases", i, "expect", j), issue)
-                                         for j, a in enumerate(c.expect))))
+        expect = frozenset(
+            filter(
+                None, (_action(a, ("cases", i, "expect", j), issue) for j, a in enumerate(c.expect))
+            )
+        )
         cases.append(Case(c.name, facts, expect))
     seen: set[str] = set()
-    for i, r in enumerate(rules):
-        if r.id in seen:
-            issue(("rules", i, "id"), f"identifiant « {r.id} » en double")
-        seen.add(r.id)
+    for i, rule in enumerate(rules):
+        if rule.id in seen:
+            issue(("rules", i, "id"), f"identifiant « {rule.id} » en double")
+        seen.add(rule.id)
     if issues:
         raise PolicyInvalid(issues)
-    return PolicyDocument(file, model.departement, model.version, model.effective_date,
-                          model.author, model.description, model.deadlines, tuple(rules),
-                          tuple(cases))
+    return PolicyDocument(
+        file,
+        model.departement,
+        model.version,
+        model.effective_date,
+        model.author,
+        model.description,
+        model.deadlines,
+        tuple(rules),
+        tuple(cases),
+    )
 
 
 def _action(raw: Any, path: Path_, issue: Any) -> ActionCall | None:

@@ -35,7 +35,10 @@ class Event(Coded):
     HOUSED = "housed", "accès au logement"
     FOLLOW_UP = "follow_up", "contact de suivi post-logement"
     REVIEW_RECORDED = "review_recorded", "revue de parcours tenue"
-    DEADLINE_MISSED = "deadline_missed", "échéance dépassée (ou toujours dépassée après le délai d'escalade)"
+    DEADLINE_MISSED = (
+        "deadline_missed",
+        "échéance dépassée (ou toujours dépassée après le délai d'escalade)",
+    )
     LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur (R-HOUS-3)"
     EXIT = "exit", "sortie du dispositif"
 
@@ -84,36 +87,45 @@ def _code(codes: type[Coded], label: str, default: str = "non_renseigne") -> Fac
     return FactSpec("code", label, codes, default)
 
 
+def _int(label: str, default: int = -1) -> FactSpec:
+    return FactSpec("int", label, None, default)
+
+
+def _bool(label: str) -> FactSpec:
+    return FactSpec("bool", label, None, False)
+
+
 FACTS: dict[str, FactSpec] = {
     "event": _code(Event, "l'événement qui déclenche l'évaluation", "reported"),
     "stage": _code(Stage, "l'étape du parcours", "reported"),
-    "deadline_kind": FactSpec("code", "l'échéance dépassée (avec deadline_missed)", DeadlineKind, ""),
-    "escalation_level": FactSpec("int", "0 au dépassement, puis +1 à chaque délai d'escalade", None, 0),
+    "deadline_kind": _code(DeadlineKind, "l'échéance dépassée (avec deadline_missed)", ""),
+    "escalation_level": _int("0 au dépassement, puis +1 à chaque délai d'escalade", 0),
     "typology": _code(Typology, "composition du ménage"),
-    "members_count": FactSpec("int", "nombre de personnes du ménage", None, 1),
-    "has_children": FactSpec("bool", "le ménage compte des enfants", None, False),
-    "young_adult": FactSpec("bool", "une personne a entre 18 et 25 ans", None, False),
-    "minor_alone": FactSpec("bool", "mineur isolé", None, False),
+    "members_count": _int("nombre de personnes du ménage", 1),
+    "has_children": _bool("le ménage compte des enfants"),
+    "young_adult": _bool("une personne a entre 18 et 25 ans"),
+    "minor_alone": _bool("mineur isolé"),
     "applicant_sex": _code(Sex, "sexe du demandeur principal"),
     "residential_situation": _code(ResidentialSituation, "situation résidentielle à la demande"),
     "vulnerability": _code(Vulnerability, "niveau de vulnérabilité (évaluation flash)"),
     "expertise_needed": FactSpec("codes", "expertises nécessaires", Expertise, ()),
     "administrative_situation": _code(AdministrativeSituation, "situation administrative"),
-    "no_resources": FactSpec("bool", "aucune ressource déclarée", None, False),
-    "accompaniment_intensity": FactSpec(
-        "code", "intensité de l'accompagnement", AccompanimentIntensity, "moyen"
+    "no_resources": _bool("aucune ressource déclarée"),
+    "accompaniment_intensity": _code(
+        AccompanimentIntensity, "intensité de l'accompagnement", "moyen"
     ),
-    "housing_conditions_met": FactSpec(
-        "bool", "souhait de logement et situation administrative permettant l'accès", None, False
+    "housing_conditions_met": _bool(
+        "souhaite un logement et sa situation administrative le permet (R-COM-1)"
     ),
-    "dls_age_days": FactSpec("int", "jours depuis le dépôt ou renouvellement de la DLS (-1 : aucune)", None, -1),
+    "dls_age_days": _int("jours depuis le dépôt ou le renouvellement de la DLS (-1 : aucune)"),
     "syplo": _code(SyploStatus, "labellisation SYPLO"),
-    "days_in_shelter": FactSpec("int", "jours depuis l'admission en hébergement (-1 : non hébergé)", None, -1),
-    "days_since_housing": FactSpec("int", "jours depuis l'accès au logement (-1 : non logé)", None, -1),
-    "refusals_count": FactSpec("int", "nombre d'orientations refusées", None, 0),
-    "refused_by": FactSpec("code", "auteur du dernier refus d'orientation", RefusedBy, ""),
-    "refusal_reason": FactSpec("code", "motif du dernier refus d'orientation", RefusalReason, ""),
-    "recommended_place": FactSpec("code", "type de place préconisé par la commission", PlaceType, ""),
+    "days_in_shelter": _int("jours depuis l'admission en hébergement (-1 : non hébergé)"),
+    "long_stay": _bool("hébergé depuis plus que le séjour anormalement long de la politique"),
+    "days_since_housing": _int("jours depuis l'accès au logement (-1 : non logé)"),
+    "refusals_count": _int("nombre d'orientations refusées", 0),
+    "refused_by": _code(RefusedBy, "auteur du dernier refus d'orientation", ""),
+    "refusal_reason": _code(RefusalReason, "motif du dernier refus d'orientation", ""),
+    "recommended_place": _code(PlaceType, "type de place préconisé par la commission", ""),
 }
 
 
@@ -143,8 +155,10 @@ ACTIONS: dict[str, ActionSpec] = {
     ),
     "set_deadline": ActionSpec(
         "fixer une échéance pour ce ménage",
-        {"kind": ParamSpec("échéance", DeadlineKind),
-         "duration": ParamSpec("durée ISO 8601 (PT72H, P2M…)", kind="duration")},
+        {
+            "kind": ParamSpec("échéance", DeadlineKind),
+            "duration": ParamSpec("durée ISO 8601 (PT72H, P2M…)", kind="duration"),
+        },
     ),
     "flag": ActionSpec("signaler", {"kind": ParamSpec("signalement", Flag)}),
     "propose_accompaniment": ActionSpec(
@@ -156,13 +170,18 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 OPERATORS = {
-    "eq": "égal à", "ne": "différent de", "lt": "inférieur à", "lte": "inférieur ou égal à",
-    "gt": "supérieur à", "gte": "supérieur ou égal à", "in": "parmi", "not_in": "hors de",
+    "eq": "égal à",
+    "ne": "différent de",
+    "lt": "inférieur à",
+    "lte": "inférieur ou égal à",
+    "gt": "supérieur à",
+    "gte": "supérieur ou égal à",
+    "in": "parmi",
+    "not_in": "hors de",
     "contains": "contient (liste)",
 }
 
 
 def default_facts() -> dict[str, object]:
     """Every fact present, so a rule never silently misses a field that was not said."""
-    return {name: (list(spec.default) if spec.kind == "codes" else spec.default)
-            for name, spec in FACTS.items()}
+    return {name: ([] if spec.kind == "codes" else spec.default) for name, spec in FACTS.items()}

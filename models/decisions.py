@@ -1,0 +1,33 @@
+"""Policy decisions as they cross boundaries: what the rules decided, by which rule and version."""
+
+from pydantic import BaseModel, Field
+
+from models.pathway import DeadlineDurations
+
+FactValue = str | int | bool | list[str]
+
+
+class Decision(BaseModel):
+    """One action decided by one rule."""
+
+    rule_id: str
+    action: str
+    params: dict[str, str] = Field(default_factory=dict)
+
+
+class Evaluation(BaseModel):
+    """Everything one evaluation decided, with the policy version that decided it."""
+
+    policy_id: str
+    policy_version: str
+    fired: list[str] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    deadlines: DeadlineDurations
+
+    def of(self, action: str) -> list[Decision]:
+        return [d for d in self.decisions if d.action == action]
+
+
+class EvaluateInput(BaseModel):
+    departement: str
+    facts: dict[str, FactValue]

@@ -1,0 +1,236 @@
+"""The policies in force: one per département (its file over the national one), compiled,
+checked, and swapped without a restart when a file changes — only if the new file passes."""
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+import yaml
+from pydantic import ValidationError
+
+from models.decisions import Decision, Evaluation
+from models.pathway import DeadlineDurations
+from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
+from rules.compiler import definition, engine_fact, ruleset_name
+from rules.deadlines import Deadlines, merge
+from rules.document import Issue, PolicyDocument, PolicyInvalid, Rule, line_of, parse_document
+from rules.engine import RulesEngine
+from rules.vocabulary import default_facts
+
+NATIONAL = "_national"
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Policy:
+    departement: str
+    policy_id: str
+    version: str
+    deadlines: DeadlineDurations
+    rules: dict[str, Rule]
+    ruleset: str
+    national: PolicyDocument
+    local: PolicyDocument | None
+    results: tuple[CaseResult, ...] = field(default=())
+
+
+def _deadline_issues(file: str, text: str, exc: ValidationError) -> list[Issue]:
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    return [
+        Issue(
+            file,
+            line_of(root, ("deadlines", *err["loc"])),
+            "deadlines." + ".".join(map(str, err["loc"])),
+            str(err["msg"])
+            .removeprefix("Value error, ")
+            .replace("Field required", "champ obligatoire"),
+        )
+        for err in exc.errors()
+    ]
+
+
+class PolicyBook:
+    def __init__(self, policies_dir: Path, accepted_dir: Path | None, engine: RulesEngine) -> None:
+        self.policies_dir, self.accepted_dir, self.engine = policies_dir, accepted_dir, engine
+        self._lock = threading.RLock()
+        self._active: dict[str, tuple[tuple[bytes | None, bytes | None], Policy]] = {}
+        self.refused: dict[str, list[Issue]] = {}
+        self._refused_texts: dict[str, tuple[bytes | None, bytes | None]] = {}
+
+    # -- building -------------------------------------------------------------------------
+    def build(
+        self, departement: str, national_text: str, local_text: str | None, key: str
+    ) -> Policy:
+        """Parse, merge, compile under `key`, run every case; raise PolicyInvalid if anything
+        fails. `key` is the engine slot: the département itself only once the policy passed."""
+        national = parse_document(f"{NATIONAL}.yaml", national_text)
+        local = parse_document(f"{departement}.yaml", local_text) if local_text else None
+        issues: list[Issue] = []
+        if local and local.departement != departement:
+            issues.append(
+                Issue(
+                    local.file,
+                    1,
+                    "departement",
+                    f"« {local.departement} » ne correspond pas au fichier",
+                )
+            )
+        try:
+            deadlines = Deadlines.model_validate(
+                merge(national.deadlines, local.deadlines if local else {})
+            )
+        except ValidationError as exc:
+            file, text = (local.file, local_text) if local else (national.file, national_text)
+            raise PolicyInvalid(issues + _deadline_issues(file, text or "", exc)) from exc
+        rules = {r.id: r for r in national.rules}
+        rules.update({r.id: r for r in (local.rules if local else ())})
+        policy_id, version = (
+            (departement, f"{local.version}+national-{national.version}")
+            if local
+            else (NATIONAL, national.version)
+        )
+        merged_spec = definition(tuple(rules.values()))
+        name = ruleset_name(departement, version, merged_spec)
+        self.engine.load(f"{key}:{departement}", name, merged_spec)
+        national_spec = definition(national.rules)
+        national_name = ruleset_name(NATIONAL, national.version, national_spec)
+        self.engine.load(f"{key}:{NATIONAL}", national_name, national_spec)
+
+        def evaluate_with(ruleset: str) -> Any:
+            return lambda facts: self.engine.evaluate(ruleset, [engine_fact(facts)])[0]
+
+        results = run_cases(
+            national.file,
+            national.cases,
+            {r.id: r for r in national.rules},
+            evaluate_with(national_name),
+        )
+        issues += coverage_issues(national.file, national.rules, results)
+        issues += static_issues(national.file, national.rules)
+        if local:
+            local_results = run_cases(local.file, local.cases, rules, evaluate_with(name))
+            issues += coverage_issues(local.file, local.rules, local_results)
+            issues += static_issues(local.file, local.rules)
+            results += local_results
+        issues += [
+            Issue(
+                r.file,
+                None,
+                f"cases.{r.case.name}",
+                f"cas en échec : attendu {sorted(map(str, r.case.expect))}, "
+                f"obtenu {sorted(map(str, r.got))}",
+            )
+            for r in results
+            if not r.passed
+        ]
+        if issues:
+            raise PolicyInvalid(issues)
+        durations = DeadlineDurations(
+            policy_id=policy_id, policy_version=version, **deadlines.model_dump()
+        )
+        return Policy(
+            departement, policy_id, version, durations, rules, name, national, local, tuple(results)
+        )
+
+    # -- the active policy ----------------------------------------------------------------
+    def _texts(self, departement: str) -> tuple[bytes | None, bytes | None]:
+        national, local = (
+            self.policies_dir / f"{NATIONAL}.yaml",
+            self.policies_dir / f"{departement}.yaml",
+        )
+        return (
+            national.read_bytes() if national.exists() else None,
+            local.read_bytes() if local.exists() else None,
+        )
+
+    def policy(self, departement: str) -> Policy:
+        """The policy in force; a changed file replaces it only once it passes every check."""
+        with self._lock:
+            texts = self._texts(departement)
+            current = self._active.get(departement)
+            if current and current[0] == texts:
+                return current[1]
+            if self._refused_texts.get(departement) != texts:  # a change not yet judged
+                try:
+                    if texts[0] is None:
+                        raise PolicyInvalid(
+                            [Issue(f"{NATIONAL}.yaml", None, "", "fichier introuvable")]
+                        )
+                    policy = self.build(
+                        departement,
+                        texts[0].decode(),
+                        texts[1].decode() if texts[1] else None,
+                        "active",
+                    )
+                except PolicyInvalid as exc:
+                    self.refused[departement] = exc.issues
+                    self._refused_texts[departement] = texts
+                    log.error("policy_refused", departement=departement, issues=len(exc.issues))
+                else:
+                    self._activate(departement, texts, policy)
+                    return policy
+            if current:  # the previous version stays in force
+                return current[1]
+            accepted = self._accepted(departement)
+            if accepted is None:
+                raise PolicyInvalid(self.refused[departement])
+            return accepted
+
+    def _activate(
+        self, departement: str, texts: tuple[bytes | None, bytes | None], policy: Policy
+    ) -> None:
+        self._active[departement] = (texts, policy)
+        self.refused.pop(departement, None)
+        self._refused_texts.pop(departement, None)
+        self.engine.load(departement, policy.ruleset, definition(tuple(policy.rules.values())))
+        if self.accepted_dir is not None:  # survives a restart with a broken file on disk
+            self.accepted_dir.mkdir(parents=True, exist_ok=True)
+            for name, text in zip((NATIONAL, departement), texts, strict=True):
+                path = self.accepted_dir / f"{departement}--{name}.yaml"
+                if text is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_bytes(text)
+        log.info("policy_active", departement=departement, version=policy.version)
+
+    def _accepted(self, departement: str) -> Policy | None:
+        if self.accepted_dir is None:
+            return None
+        paths = [self.accepted_dir / f"{departement}--{n}.yaml" for n in (NATIONAL, departement)]
+        if not paths[0].exists():
+            return None
+        texts = tuple(p.read_bytes() if p.exists() else None for p in paths)
+        policy = self.build(
+            departement,
+            texts[0].decode(),  # type: ignore[union-attr]
+            texts[1].decode() if texts[1] else None,
+            "active",
+        )
+        self._active[departement] = (texts, policy)  # type: ignore[assignment]
+        self.engine.load(departement, policy.ruleset, definition(tuple(policy.rules.values())))
+        log.warning("policy_from_accepted_copy", departement=departement, version=policy.version)
+        return policy
+
+    # -- evaluating -----------------------------------------------------------------------
+    def evaluate(
+        self, departement: str, facts: dict[str, Any], policy: Policy | None = None
+    ) -> Evaluation:
+        defaults = default_facts()
+        complete = {**defaults, **{k: v for k, v in facts.items() if k in defaults}}
+        with self._lock:  # a policy swap must not unregister the ruleset mid-evaluation
+            policy = policy or self.policy(departement)
+            fired = self.engine.evaluate(policy.ruleset, [engine_fact(complete)])[0]
+        decisions = [
+            Decision(rule_id=rule_id, action=call.name, params=dict(call.params))
+            for rule_id in fired
+            for call in policy.rules[rule_id].then
+        ]
+        return Evaluation(
+            policy_id=policy.policy_id,
+            policy_version=policy.version,
+            fired=fired,
+            decisions=decisions,
+            deadlines=policy.deadlines,
+        )
