@@ -21,7 +21,11 @@ from workflows.pathway import PathwayWorkflow
 WORKFLOWS = [PathwayWorkflow]
 # Our deterministic helper modules are loaded once, not again in each workflow's sandbox.
 RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
-    "models", "workflows.presentation", "workflows.search_attributes", "isodate"
+    "models",
+    "workflows.presentation",
+    "workflows.search_attributes",
+    "workflows.planning",
+    "isodate",
 )
 
 
@@ -34,7 +38,12 @@ def build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=[acts.apply_action, acts.load_deadlines, acts.record_missed_deadline],
+        activities=[
+            acts.apply_action,
+            acts.evaluate_policy,
+            acts.record_missed_deadline,
+            acts.load_deadlines,  # still used by pathways started before the rules engine
+        ],
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
         max_concurrent_activities=settings.worker_activity_threads,

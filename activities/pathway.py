@@ -8,15 +8,11 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.decisions import decision_detail, record_decisions
 from activities.writers import WRITERS
 from core.db import session_scope
-from models.pathway import (
-    Action,
-    ApplyActionInput,
-    DeadlineDurations,
-    LoadDeadlinesInput,
-    MissedDeadlineInput,
-)
+from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
+from models.pathway import Action, ApplyActionInput, LoadDeadlinesInput, MissedDeadlineInput
 from models.records import Alert, Household, Submission, TimelineEvent, utcnow
 from rules.book import PolicyBook
 from rules.document import PolicyInvalid
@@ -68,6 +64,9 @@ class PathwayActivities:
             if inp.action is Action.EXIT:
                 household.exit_situation = inp.exit_situation
                 household.closed_at = inp.occurred_at
+            record_decisions(
+                session, household, inp.evaluation, inp.facts, kind="", due_at=inp.occurred_at
+            )
             session.add(household)
             self._resolve_alerts(session, inp)
             session.add(
@@ -80,7 +79,10 @@ class PathwayActivities:
                     stage_before=inp.stage_before,
                     stage_after=inp.stage_after,
                     submission_id=inp.submission_id,
-                    detail={"resolved": [k.value for k in inp.resolved]} if inp.resolved else {},
+                    detail={
+                        **({"resolved": [k.value for k in inp.resolved]} if inp.resolved else {}),
+                        **decision_detail(inp.evaluation),
+                    },
                 )
             )
         bound.info("action_applied", action=inp.action, stage=inp.stage_after)
@@ -109,30 +111,47 @@ class PathwayActivities:
             # The file is wrong, not the network: retrying will not help until staff fix it.
             raise ApplicationError(str(exc), type="PolicyInvalid", non_retryable=True) from exc
 
+    @activity.defn(name="evaluate_policy")
+    def evaluate_policy(self, inp: EvaluateInput) -> Evaluation:
+        """The département's rules on one event's facts (the engine runs here, never in a
+        workflow). A broken policy file is refused by the book: the previous one decides."""
+        try:
+            return self.book.evaluate(inp.departement, inp.facts)
+        except PolicyInvalid as exc:
+            raise ApplicationError(
+                "aucune politique valide pour ce département",
+                type="PolicyInvalid",
+                non_retryable=False,  # retried: staff may fix the file meanwhile
+            ) from exc
+
     @activity.defn(name="record_missed_deadline")
     def record_missed_deadline(self, inp: MissedDeadlineInput) -> None:
-        """Alert the lead referent (R-EVAL-5) and mark the household overdue. Idempotent."""
+        """Record a missed deadline (or a further escalation) and the alerts the rules chose.
+        Idempotent: one timeline event per deadline, kind and escalation level."""
         with session_scope(self.engine) as session:
             household = session.get(Household, inp.household_id)
             if household is None:
                 return
-            already = session.exec(
-                select(Alert).where(
-                    Alert.household_id == inp.household_id,
-                    Alert.kind == inp.kind.value,
-                    col(Alert.resolved_at).is_(None),
+            marker = f"{inp.kind.value}@{inp.due_at.isoformat()}#{inp.escalation_level}"
+            if session.exec(
+                select(TimelineEvent).where(
+                    TimelineEvent.household_id == inp.household_id,
+                    TimelineEvent.submission_id == f"deadline:{inp.household_id}:{marker}",
                 )
-            ).first()
-            if already:
-                return
-            session.add(
-                Alert(
-                    household_id=inp.household_id,
-                    kind=inp.kind,
-                    recipient_structure=household.referent_structure,
-                    due_at=inp.due_at,
-                    policy_version=inp.policy_version,
+            ).first():
+                return  # already recorded (a retried activity)
+            if inp.evaluation is None:  # pathways from before the rules: the referent, once
+                session.add(
+                    Alert(
+                        household_id=inp.household_id,
+                        kind=inp.kind,
+                        recipient_structure=household.referent_structure,
+                        due_at=inp.due_at,
+                        policy_version=inp.policy_version,
+                    )
                 )
+            record_decisions(
+                session, household, inp.evaluation, {}, kind=inp.kind.value, due_at=inp.due_at
             )
             household.overdue = True
             household.next_deadline = inp.next_deadline
@@ -142,12 +161,23 @@ class PathwayActivities:
                 TimelineEvent(
                     household_id=inp.household_id,
                     workflow_id=inp.workflow_id,
-                    action="deadline_missed",
+                    action="deadline_missed" if inp.escalation_level == 0 else "escalation",
                     actor="system",
                     occurred_at=inp.due_at,
                     stage_before=inp.stage,
                     stage_after=inp.stage,
-                    detail={"kind": inp.kind.value, "policy_version": inp.policy_version},
+                    submission_id=f"deadline:{inp.household_id}:{marker}",
+                    detail={
+                        "kind": inp.kind.value,
+                        "policy_version": inp.policy_version,
+                        "escalation_level": inp.escalation_level,
+                        **decision_detail(inp.evaluation),
+                    },
                 )
             )
-        log.info("deadline_missed", household_id=inp.household_id, kind=inp.kind)
+        log.info(
+            "deadline_missed",
+            household_id=inp.household_id,
+            kind=inp.kind,
+            escalation_level=inp.escalation_level,
+        )

@@ -77,5 +77,6 @@ WRITERS: dict[Action, Writer] = {
     Action.HOUSING: _record(Placement, kind="housing"),
     Action.REVIEW: _record(Review, kind="review"),
     Action.FOLLOW_UP: _record(Review, kind="follow_up"),
+    Action.LANDLORD_SOLICITATION: _record(Review, kind="landlord_solicitation"),
     Action.EXIT: _exit,
 }

@@ -2,9 +2,30 @@
 
 from pydantic import BaseModel, Field
 
-from models.pathway import DeadlineDurations
+from models.vocab import AccompanimentIntensity
 
 FactValue = str | int | bool | list[str]
+
+
+class DeadlineSet(BaseModel):
+    """The `deadlines` section of a policy file: ISO 8601 durations."""
+
+    flash: str
+    in_depth: str
+    orientation_response: str
+    reevaluation: dict[AccompanimentIntensity, str]
+    review: str
+    follow_up_window: str
+    # Added with the rules engine; defaults let older recorded payloads still decode.
+    escalation: str = "P7D"
+    abnormal_stay: str = "P18M"
+
+
+class DeadlineDurations(DeadlineSet):
+    """The durations in force for a département, with the policy version that set them."""
+
+    policy_id: str
+    policy_version: str
 
 
 class Decision(BaseModel):

@@ -9,6 +9,7 @@ from datetime import datetime
 import isodate
 from pydantic import BaseModel, Field
 
+from models.decisions import DeadlineDurations, Decision, Evaluation, FactValue
 from models.vocab import AccompanimentIntensity, Coded
 from models.vocab_orientation import ExitSituation
 
@@ -38,6 +39,7 @@ class Action(Coded):
     FOLLOW_UP = "follow_up", "suivi post-logement"
     REVIEW = "review", "revue de parcours"
     EXIT = "exit", "sortie du dispositif"
+    LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur"
 
 
 class DeadlineKind(Coded):
@@ -49,33 +51,14 @@ class DeadlineKind(Coded):
     FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
 
 
-class DeadlineSet(BaseModel):
-    """The `deadlines` section of a policy file: ISO 8601 durations."""
-
-    flash: str
-    in_depth: str
-    orientation_response: str
-    reevaluation: dict[AccompanimentIntensity, str]
-    review: str
-    follow_up_window: str
-    # Added with the rules engine; defaults let older recorded payloads still decode.
-    escalation: str = "P7D"
-    abnormal_stay: str = "P18M"
-
-
-class DeadlineDurations(DeadlineSet):
-    """The durations in force for a département, with the policy version that set them."""
-
-    policy_id: str
-    policy_version: str
-
-
 class Deadline(BaseModel):
     kind: DeadlineKind
     due_at: datetime
     duration: str
     policy_version: str
     missed: bool = False
+    escalation_level: int = 0  # how many times the rules were asked whom to alert
+    escalate_at: datetime | None = None  # when to ask them again, if still missed
 
 
 class PathwayState(BaseModel):
@@ -91,6 +74,15 @@ class PathwayState(BaseModel):
     deadlines: list[Deadline] = Field(default_factory=list)
     facts: dict[str, str | int | bool | list[str]] = Field(default_factory=dict)
     exit_situation: ExitSituation | None = None
+    # What the département's rules decided along the way (R-COM-2, thematic referents, flags).
+    partnership_commission: str | None = None
+    thematic_referents: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    proposed_accompaniments: list[str] = Field(default_factory=list)
+    last_decisions: list[Decision] = Field(default_factory=list)
+    admitted_at: datetime | None = None
+    housed_at: datetime | None = None
+    refusals_count: int = 0
     last_action: Action | None = None
     last_action_at: datetime | None = None
     actions_count: int = 0
@@ -104,6 +96,13 @@ class PathwayState(BaseModel):
     def next_deadline(self) -> datetime | None:
         pending = [d.due_at for d in self.deadlines if not d.missed]
         return min(pending) if pending else None
+
+    @property
+    def next_wakeup(self) -> datetime | None:
+        """The next deadline, or the next escalation of a missed one: when the timer fires."""
+        times = [d.due_at for d in self.deadlines if not d.missed]
+        times += [d.escalate_at for d in self.deadlines if d.missed and d.escalate_at]
+        return min(times) if times else None
 
 
 class PathwayInput(BaseModel):
@@ -143,6 +142,8 @@ class ApplyActionInput(BaseModel):
     referent_structure: str | None = None
     exit_situation: ExitSituation | None = None
     resolved: list[DeadlineKind] = Field(default_factory=list, description="échéances levées")
+    evaluation: Evaluation | None = None  # the rules' decision on this action
+    facts: dict[str, FactValue] = Field(default_factory=dict)  # what the rules saw (coded)
 
 
 class LoadDeadlinesInput(BaseModel):
@@ -157,6 +158,8 @@ class MissedDeadlineInput(BaseModel):
     policy_version: str
     stage: Stage
     next_deadline: datetime | None = None
+    escalation_level: int = 0
+    evaluation: Evaluation | None = None
 
 
 DURATION_FIELD: dict[DeadlineKind, str] = {

@@ -117,7 +117,8 @@ class TimelineEvent(SQLModel, table=True):
 
 
 class Alert(SQLModel, table=True):
-    """A missed deadline, addressed to the lead referent; resolved by the late action."""
+    """A missed deadline's alert, to whom the rules said (lead referent, then coordinator);
+    resolved by the late action."""
 
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(index=True, max_length=36)
@@ -128,3 +129,5 @@ class Alert(SQLModel, table=True):
     raised_at: datetime = when(default_factory=utcnow)
     resolved_at: datetime | None = when(None)
     policy_version: str = Field(max_length=64)
+    rule_id: str | None = Field(default=None, max_length=60, description="règle ayant décidé")
+    reason: str | None = Field(default=None, max_length=300)

@@ -46,6 +46,8 @@ for _stage in (
     S.FOLLOW_UP,
 ):
     TRANSITIONS[_stage][A.REVIEW] = _stage
+for _stage in (S.HOUSED, S.FOLLOW_UP):  # R-HOUS-3: a landlord may solicit the SIAO
+    TRANSITIONS[_stage][A.LANDLORD_SOLICITATION] = _stage
 for _stage in _OPEN:
     TRANSITIONS[_stage][A.EXIT] = S.CLOSED
 

@@ -10,8 +10,7 @@ import structlog
 import yaml
 from pydantic import ValidationError
 
-from models.decisions import Decision, Evaluation
-from models.pathway import DeadlineDurations
+from models.decisions import DeadlineDurations, Decision, Evaluation
 from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.deadlines import Deadlines, merge

@@ -6,7 +6,7 @@ from typing import Any
 import isodate
 from pydantic import ConfigDict, field_validator
 
-from models.pathway import DeadlineSet
+from models.decisions import DeadlineSet
 from models.vocab import AccompanimentIntensity
 
 MAX_FOLLOW_UP = timedelta(days=2 * 366)

@@ -30,6 +30,8 @@ async def test_long_pathway_continues_as_new_and_keeps_its_state(ts_env, ts_path
     )
     t = await ts_env.get_current_time()
     await ts_pathway.report(hid, t)
+    handle = ts_env.client.get_workflow_handle(workflow_id(hid))
+    first_run = (await handle.describe()).run_id
     for action, schema, data in [
         (Action.FLASH_EVALUATION, FlashEvaluationCreate, factories.flash()),
         (Action.IN_DEPTH_EVALUATION, InDepthEvaluationCreate, factories.in_depth("leger")),
@@ -39,9 +41,6 @@ async def test_long_pathway_continues_as_new_and_keeps_its_state(ts_env, ts_path
         (Action.ADMISSION, AdmissionCreate, factories.placement()),
     ]:
         await ts_pathway.act(hid, action, body(schema, data), t)
-    handle = ts_env.client.get_workflow_handle(workflow_id(hid))
-    first_run = (await handle.describe()).run_id
-
     for _ in range(8):
         state = await ts_pathway.act(hid, Action.REVIEW, body(ReviewCreate, factories.review()), t)
 

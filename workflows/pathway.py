@@ -5,7 +5,7 @@ timers watch the policy deadlines. History holds ids, codes and dates only.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -13,12 +13,12 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
+    from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
     from models.pathway import (
         Action,
         ActionInput,
         ApplyActionInput,
         Deadline,
-        DeadlineDurations,
         DeadlineKind,
         LoadDeadlinesInput,
         MissedDeadlineInput,
@@ -26,14 +26,15 @@ with workflow.unsafe.imports_passed_through():
         PathwayState,
         Stage,
         add_duration,
-        duration_for,
     )
-    from models.transitions import CLEARS, REARMS, STAGE_DEADLINES, TRANSITIONS, allowed_actions
+    from models.transitions import TRANSITIONS, allowed_actions
     from models.vocab_orientation import ExitSituation
-    from workflows import presentation
+    from workflows import planning, presentation
     from workflows import search_attributes as sa
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Pathways started before the département rules existed replay without them (see tests/histories).
+RULES_PATCH = "policy-rules-v1"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
@@ -57,12 +58,12 @@ class PathwayWorkflow:
     async def run(self, inp: PathwayInput) -> PathwayState:
         self._publish()
         while True:
-            due = self.state.next_deadline
+            due = self.state.next_wakeup
             try:
                 # The timer is re-armed only when the next due date moves (fewer timer events).
                 await workflow.wait_condition(
                     lambda due=due: (  # type: ignore[misc]
-                        self.state.next_deadline != due
+                        self.state.next_wakeup != due
                         or self.state.stage is Stage.CLOSED
                         or self._should_continue_as_new()
                     ),
@@ -102,6 +103,18 @@ class PathwayWorkflow:
 
     def _check(self, inp: ActionInput) -> None:
         allowed = self._allowed()
+        routed = self.state.partnership_commission
+        if (
+            inp.action is Action.COMMISSION_DECISION
+            and routed
+            and inp.facts.get("commission") == "unique"
+        ):
+            raise ApplicationError(
+                f"Action refusée : ce ménage relève de la commission partenariale ({routed}).",
+                {"stage": self.state.stage.value, "allowed_actions": [a.value for a in allowed]},
+                type="ActionNotAllowed",
+                non_retryable=True,
+            )
         if inp.action in allowed:
             return
         if self.state.stage is Stage.CLOSED:
@@ -138,47 +151,24 @@ class PathwayWorkflow:
         state = self.state
         before = state.stage if self.started else None
         after = Stage.REPORTED if before is None else TRANSITIONS[state.stage][inp.action]
-        intensity = inp.accompaniment_intensity or state.accompaniment_intensity
-        deadlines = [
-            d
-            for d in state.deadlines
-            if d.kind in STAGE_DEADLINES.get(after, ()) and d.kind not in CLEARS.get(inp.action, ())
-        ]
-        to_arm = STAGE_DEADLINES.get(after, frozenset()) if after != before else frozenset()
-        to_arm = (to_arm | REARMS.get(inp.action, frozenset())) & STAGE_DEADLINES.get(after, set())
-        to_arm -= {d.kind for d in deadlines}
-        if to_arm:
-            durations = await self._policy_deadlines()
-            for kind in sorted(to_arm):
-                duration = duration_for(kind, durations, intensity)
-                deadlines.append(
-                    Deadline(
-                        kind=kind,
-                        due_at=add_duration(inp.occurred_at, duration),
-                        duration=duration,
-                        policy_version=durations.policy_version,
-                    )
-                )
-        resolved = sorted(
-            {d.kind for d in state.deadlines if d.missed} - {d.kind for d in deadlines if d.missed}
+        kept, to_arm = planning.deadline_plan(state.deadlines, inp.action, before, after)
+        new = planning.after_action(state, inp, before, after)
+        evaluation, facts, overrides = None, {}, {}
+        if workflow.patched(RULES_PATCH):  # pathways started before the rules engine skip it
+            facts = planning.rule_facts(new, planning.EVENT_OF[inp.action], workflow.now())
+            evaluation = await self._evaluate(facts)
+            planning.apply_decisions(new, evaluation)
+            durations: DeadlineDurations | None = evaluation.deadlines
+            overrides = planning.deadline_overrides(evaluation)
+        else:
+            durations = await self._policy_deadlines() if to_arm else None
+        armed = planning.arm(
+            to_arm, durations, new.accompaniment_intensity, inp.occurred_at, overrides
         )
-        new = state.model_copy(
-            update={
-                "stage": after,
-                "deadlines": deadlines,
-                "accompaniment_intensity": intensity,
-                "referent_structure": inp.referent_structure or state.referent_structure,
-                "orientation_accepted": (
-                    inp.action is Action.ACCEPT_ORIENTATION
-                    or (state.orientation_accepted and after == before)
-                ),
-                "encountered_at": state.encountered_at or inp.occurred_at,
-                "facts": {**state.facts, **inp.facts},
-                "exit_situation": inp.exit_situation if after is Stage.CLOSED else None,
-                "last_action": inp.action,
-                "last_action_at": inp.occurred_at,
-                "actions_count": state.actions_count + 1,
-            }
+        new.deadlines = kept + armed
+        resolved = sorted(
+            {d.kind for d in state.deadlines if d.missed}
+            - {d.kind for d in new.deadlines if d.missed}
         )
         applied = await workflow.execute_local_activity_method(
             PathwayActivities.apply_action,
@@ -196,6 +186,8 @@ class PathwayWorkflow:
                 referent_structure=inp.referent_structure,
                 exit_situation=new.exit_situation,
                 resolved=resolved,
+                evaluation=evaluation,
+                facts=facts,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
@@ -204,7 +196,17 @@ class PathwayWorkflow:
             self.state, self.started = new, True
             self._publish()
 
+    async def _evaluate(self, facts: dict) -> Evaluation:
+        """The département's rules on these facts; the decision is recorded in history."""
+        return await workflow.execute_local_activity_method(
+            PathwayActivities.evaluate_policy,
+            EvaluateInput(departement=self.state.departement, facts=facts),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
     async def _policy_deadlines(self) -> DeadlineDurations:
+        """Before the rules engine: durations only (kept for pathways started then)."""
         return await workflow.execute_local_activity_method(
             PathwayActivities.load_deadlines,
             LoadDeadlinesInput(departement=self.state.departement),
@@ -227,21 +229,41 @@ class PathwayWorkflow:
                     )
                     return
                 deadline.missed = True
-                await workflow.execute_local_activity_method(
-                    PathwayActivities.record_missed_deadline,
-                    MissedDeadlineInput(
-                        household_id=self.state.household_id,
-                        workflow_id=workflow.info().workflow_id,
-                        kind=deadline.kind,
-                        due_at=deadline.due_at,
-                        policy_version=deadline.policy_version,
-                        stage=self.state.stage,
-                        next_deadline=self.state.next_deadline,
-                    ),
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=RETRY,
-                )
+                await self._missed(deadline, now)
+            for deadline in self.state.deadlines:  # still late after the escalation delay
+                if deadline.missed and deadline.escalate_at and deadline.escalate_at <= now:
+                    deadline.escalation_level += 1
+                    await self._missed(deadline, now)
             self._publish()
+
+    async def _missed(self, deadline: Deadline, now: datetime) -> None:
+        """Ask the rules whom to alert (R-EVAL-5), record it, and when to ask again."""
+        evaluation = None
+        if workflow.patched(RULES_PATCH):
+            facts = planning.rule_facts(self.state, "deadline_missed", now, deadline)
+            evaluation = await self._evaluate(facts)
+            planning.apply_decisions(self.state, evaluation)
+            deadline.escalate_at = (
+                add_duration(now, evaluation.deadlines.escalation)
+                if evaluation.of("escalate")
+                else None
+            )
+        await workflow.execute_local_activity_method(
+            PathwayActivities.record_missed_deadline,
+            MissedDeadlineInput(
+                household_id=self.state.household_id,
+                workflow_id=workflow.info().workflow_id,
+                kind=deadline.kind,
+                due_at=deadline.due_at,
+                policy_version=deadline.policy_version,
+                stage=self.state.stage,
+                next_deadline=self.state.next_deadline,
+                escalation_level=deadline.escalation_level,
+                evaluation=evaluation,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
 
     def _publish(self) -> None:
         """Make the state visible: allowed actions, search attributes, current details."""

@@ -40,12 +40,25 @@ def duration_fr(iso: str) -> str:
 
 
 def timer_summary(state: PathwayState) -> str:
-    pending = sorted((d for d in state.deadlines if not d.missed), key=lambda d: d.due_at)
-    first = pending[0]
-    return (
-        f"Échéance : {first.kind.label} avant le {paris(first.due_at)} "
-        f"({duration_fr(first.duration)})"
-    )
+    """What the next timer waits for: a deadline, or the next escalation of a missed one."""
+    waits = [
+        (
+            d.due_at,
+            f"Échéance : {d.kind.label} avant le {paris(d.due_at)} ({duration_fr(d.duration)})",
+        )
+        for d in state.deadlines
+        if not d.missed
+    ]
+    waits += [
+        (
+            d.escalate_at,
+            f"Escalade : {d.kind.label} toujours en retard, alerte suivante "
+            f"le {paris(d.escalate_at)}",
+        )
+        for d in state.deadlines
+        if d.missed and d.escalate_at
+    ]
+    return min(waits)[1]
 
 
 def current_details(state: PathwayState) -> str:
@@ -58,7 +71,16 @@ def current_details(state: PathwayState) -> str:
             f"- {d.kind.label} : {paris(d.due_at)} — {status} (politique {d.policy_version})"
         )
     if state.overdue:
-        lines.append("**En retard** : alerte envoyée au référent de parcours")
+        lines.append("**En retard** : alerte envoyée selon la politique du département")
+    if state.partnership_commission:
+        lines.append(f"**Commission partenariale** : {state.partnership_commission}")
+    if state.thematic_referents:
+        lines.append(f"**Référents thématiques** : {', '.join(state.thematic_referents)}")
+    if state.flags:
+        lines.append(f"**Signalements** : {', '.join(state.flags)}")
+    if state.last_decisions:
+        fired = ", ".join(sorted({d.rule_id for d in state.last_decisions}))
+        lines.append(f"**Dernières règles appliquées** : {fired}")
     allowed = ", ".join(a.label for a in state.allowed_actions) or "aucune"
     lines.append(f"**Actions possibles** : {allowed}")
     return "\n".join(lines)

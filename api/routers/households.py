@@ -192,6 +192,16 @@ _action_route(
     examples.review(),
 )
 _action_route(
+    "landlord-solicitation",
+    Action.LANDLORD_SOLICITATION,
+    ReviewCreate,
+    "held_at",
+    "Enregistrer la sollicitation d'un bailleur (R-HOUS-3)",
+    "Un bailleur social sollicite le SIAO pour un locataire qu'il a logé ; les règles du "
+    "département décident si la sollicitation est recevable (fenêtre de suivi).",
+    examples.review(),
+)
+_action_route(
     "exit",
     Action.EXIT,
     ExitCreate,
