@@ -1,8 +1,10 @@
 """The policies in force: one per département (its file over the national one), compiled,
 checked, and swapped without a restart when a file changes — only if the new file passes."""
 
+import os
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,13 @@ from pydantic import ValidationError
 from models.decisions import DeadlineDurations, Decision, Evaluation
 from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
 from rules.compiler import definition, engine_fact, ruleset_name
-from rules.deadlines import Deadlines, merge
+from rules.deadlines import Deadlines, days, merge
 from rules.document import Issue, PolicyDocument, PolicyInvalid, Rule, line_of, parse_document
 from rules.engine import RulesEngine
 from rules.vocabulary import default_facts
 
 NATIONAL = "_national"
+DEFAULTS = default_facts()
 log = structlog.get_logger()
 
 
@@ -33,6 +36,10 @@ class Policy:
     national: PolicyDocument
     local: PolicyDocument | None
     results: tuple[CaseResult, ...] = field(default=())
+
+    @cached_property
+    def abnormal_stay_days(self) -> int:
+        return days(self.deadlines.abnormal_stay)
 
 
 def _deadline_issues(file: str, text: str, exc: ValidationError) -> list[Issue]:
@@ -57,6 +64,7 @@ class PolicyBook:
         self._active: dict[str, tuple[tuple[bytes | None, bytes | None], Policy]] = {}
         self.refused: dict[str, list[Issue]] = {}
         self._refused_texts: dict[str, tuple[bytes | None, bytes | None]] = {}
+        self._stamps: dict[str, tuple[Any, ...]] = {}  # files' stat when last read
 
     # -- building -------------------------------------------------------------------------
     def build(
@@ -144,11 +152,26 @@ class PolicyBook:
             local.read_bytes() if local.exists() else None,
         )
 
+    def _stamp(self, departement: str) -> tuple[Any, ...]:
+        """Cheap change detection: an edit or an atomic replace changes size, mtime or inode."""
+        stamps: list[tuple[int, int, int] | None] = []
+        for name in (NATIONAL, departement):
+            try:
+                st = os.stat(self.policies_dir / f"{name}.yaml")
+                stamps.append((st.st_mtime_ns, st.st_size, st.st_ino))
+            except FileNotFoundError:
+                stamps.append(None)
+        return tuple(stamps)
+
     def policy(self, departement: str) -> Policy:
         """The policy in force; a changed file replaces it only once it passes every check."""
         with self._lock:
-            texts = self._texts(departement)
             current = self._active.get(departement)
+            stamp = self._stamp(departement)
+            if current and self._stamps.get(departement) == stamp:
+                return current[1]  # files untouched since last read: no need to read them
+            self._stamps[departement] = stamp
+            texts = self._texts(departement)
             if current and current[0] == texts:
                 return current[1]
             if self._refused_texts.get(departement) != texts:  # a change not yet judged
@@ -216,10 +239,14 @@ class PolicyBook:
     def evaluate(
         self, departement: str, facts: dict[str, Any], policy: Policy | None = None
     ) -> Evaluation:
-        defaults = default_facts()
-        complete = {**defaults, **{k: v for k, v in facts.items() if k in defaults}}
+        complete = {**DEFAULTS, **{k: v for k, v in facts.items() if k in DEFAULTS}}
         with self._lock:  # a policy swap must not unregister the ruleset mid-evaluation
             policy = policy or self.policy(departement)
+            shelter = complete["days_in_shelter"]
+            # R-HOUS-1: "abnormally long" is the policy's own duration, not a number in a rule.
+            complete["long_stay"] = (
+                isinstance(shelter, int) and shelter >= policy.abnormal_stay_days
+            )
             fired = self.engine.evaluate(policy.ruleset, [engine_fact(complete)])[0]
         decisions = [
             Decision(rule_id=rule_id, action=call.name, params=dict(call.params))
