@@ -37,9 +37,11 @@ MESSAGES = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
-        self.status, self.detail, self.extra = status, detail, extra
+        self.status, self.detail, self.extra, self.headers = status, detail, extra, headers
 
 
 def french(error: dict[str, Any]) -> str:
@@ -74,7 +76,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status, content={"detail": exc.detail, **exc.extra})
+        return JSONResponse(
+            status_code=exc.status, content={"detail": exc.detail, **exc.extra}, headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

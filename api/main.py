@@ -7,11 +7,13 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import errors
-from api.routers import health, households, records
+from api.routers import health, households, policies, records
 from core.db import get_engine
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from core.temporal import connect
+from rules.book import PolicyBook
+from rules.engine import get_engine as get_rules_engine
 
 DESCRIPTION = """
 API des parcours SIAO : de la rue au logement.
@@ -38,10 +40,13 @@ def create_app(
     app.state.engine = engine or get_engine()
     app.state.temporal = None
     app.state.connect_temporal = connect_temporal or (lambda: connect(settings))
+    # Policy files are read here to validate and dry-run; the workers keep their own book.
+    app.state.book = PolicyBook(settings.policies_dir, None, get_rules_engine())
     errors.install(app)
     app.include_router(health.router)
     app.include_router(households.router)
     app.include_router(records.router)
+    app.include_router(policies.router)
     return app
 
 

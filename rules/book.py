@@ -1,6 +1,7 @@
 """The policies in force: one per département (its file over the national one), compiled,
 checked, and swapped without a restart when a file changes — only if the new file passes."""
 
+import itertools
 import os
 import threading
 from dataclasses import dataclass, field
@@ -16,12 +17,32 @@ from models.decisions import DeadlineDurations, Decision, Evaluation
 from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.deadlines import Deadlines, days, merge
-from rules.document import Issue, PolicyDocument, PolicyInvalid, Rule, line_of, parse_document
+from rules.document import (
+    Issue,
+    PolicyDocument,
+    PolicyInvalid,
+    Rule,
+    line_of,
+    located,
+    parse_document,
+)
 from rules.engine import RulesEngine
 from rules.vocabulary import default_facts
 
 NATIONAL = "_national"
 DEFAULTS = default_facts()
+_BOOKS = itertools.count()
+
+
+def complete_facts(facts: dict[str, Any], abnormal_stay_days: int) -> dict[str, Any]:
+    """Every vocabulary fact, and those the policy derives (the same for cases and pathways)."""
+    complete = {**DEFAULTS, **{k: v for k, v in facts.items() if k in DEFAULTS}}
+    shelter = complete["days_in_shelter"]
+    # R-HOUS-1: "abnormally long" is the policy's own duration, not a number in a rule.
+    complete["long_stay"] = isinstance(shelter, int) and shelter >= abnormal_stay_days
+    return complete
+
+
 log = structlog.get_logger()
 
 
@@ -65,6 +86,9 @@ class PolicyBook:
         self.refused: dict[str, list[Issue]] = {}
         self._refused_texts: dict[str, tuple[bytes | None, bytes | None]] = {}
         self._stamps: dict[str, tuple[Any, ...]] = {}  # files' stat when last read
+        # Each book has its own engine slots: two books in one process never unload each
+        # other's rulesets (the API and a worker, or tests).
+        self._slot = f"book{next(_BOOKS)}"
 
     # -- building -------------------------------------------------------------------------
     def build(
@@ -100,13 +124,16 @@ class PolicyBook:
         )
         merged_spec = definition(tuple(rules.values()))
         name = ruleset_name(departement, version, merged_spec)
-        self.engine.load(f"{key}:{departement}", name, merged_spec)
+        self.engine.load(f"{self._slot}:{key}:{departement}", name, merged_spec)
         national_spec = definition(national.rules)
         national_name = ruleset_name(NATIONAL, national.version, national_spec)
-        self.engine.load(f"{key}:{NATIONAL}", national_name, national_spec)
+        self.engine.load(f"{self._slot}:{key}:{NATIONAL}", national_name, national_spec)
+        abnormal = days(deadlines.abnormal_stay)
 
         def evaluate_with(ruleset: str) -> Any:
-            return lambda facts: self.engine.evaluate(ruleset, [engine_fact(facts)])[0]
+            return lambda facts: self.engine.evaluate(
+                ruleset, [engine_fact(complete_facts(facts, abnormal))]
+            )[0]
 
         results = run_cases(
             national.file,
@@ -133,7 +160,8 @@ class PolicyBook:
             if not r.passed
         ]
         if issues:
-            raise PolicyInvalid(issues)
+            texts = {national.file: national_text, **({local.file: local_text} if local else {})}
+            raise PolicyInvalid(located(issues, texts))  # type: ignore[arg-type]
         durations = DeadlineDurations(
             policy_id=policy_id, policy_version=version, **deadlines.model_dump()
         )
@@ -206,7 +234,9 @@ class PolicyBook:
         self._active[departement] = (texts, policy)
         self.refused.pop(departement, None)
         self._refused_texts.pop(departement, None)
-        self.engine.load(departement, policy.ruleset, definition(tuple(policy.rules.values())))
+        self.engine.load(
+            f"{self._slot}:{departement}", policy.ruleset, definition(tuple(policy.rules.values()))
+        )
         if self.accepted_dir is not None:  # survives a restart with a broken file on disk
             self.accepted_dir.mkdir(parents=True, exist_ok=True)
             for name, text in zip((NATIONAL, departement), texts, strict=True):
@@ -231,7 +261,9 @@ class PolicyBook:
             "active",
         )
         self._active[departement] = (texts, policy)  # type: ignore[assignment]
-        self.engine.load(departement, policy.ruleset, definition(tuple(policy.rules.values())))
+        self.engine.load(
+            f"{self._slot}:{departement}", policy.ruleset, definition(tuple(policy.rules.values()))
+        )
         log.warning("policy_from_accepted_copy", departement=departement, version=policy.version)
         return policy
 
@@ -239,14 +271,9 @@ class PolicyBook:
     def evaluate(
         self, departement: str, facts: dict[str, Any], policy: Policy | None = None
     ) -> Evaluation:
-        complete = {**DEFAULTS, **{k: v for k, v in facts.items() if k in DEFAULTS}}
         with self._lock:  # a policy swap must not unregister the ruleset mid-evaluation
             policy = policy or self.policy(departement)
-            shelter = complete["days_in_shelter"]
-            # R-HOUS-1: "abnormally long" is the policy's own duration, not a number in a rule.
-            complete["long_stay"] = (
-                isinstance(shelter, int) and shelter >= policy.abnormal_stay_days
-            )
+            complete = complete_facts(facts, policy.abnormal_stay_days)
             fired = self.engine.evaluate(policy.ruleset, [engine_fact(complete)])[0]
         decisions = [
             Decision(rule_id=rule_id, action=call.name, params=dict(call.params))

@@ -1,7 +1,7 @@
 """A policy file as policy staff write it: YAML read with line numbers, checked against the
 vocabulary. Every problem is reported with its file, line and field, in French."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -226,3 +226,25 @@ MESSAGES = {
 
 def _french(err: Any) -> str:
     return MESSAGES.get(err["type"], f"valeur invalide ({err['msg']})")
+
+
+def located(issues: list[Issue], texts: dict[str, str]) -> list[Issue]:
+    """Give a line to issues about a rule or a case (`rules.<id>`, `cases.<name>`)."""
+    out = []
+    for issue in issues:
+        section, _, name = issue.field.partition(".")
+        text = texts.get(issue.file)
+        if issue.line is None and text is not None and section in ("rules", "cases") and name:
+            try:
+                raw = yaml.safe_load(text)
+                root = yaml.compose(text, Loader=yaml.SafeLoader)
+            except yaml.YAMLError:
+                raw = root = None
+            items = raw.get(section) if isinstance(raw, dict) else None
+            key = "id" if section == "rules" else "name"
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict) and str(item.get(key)) == name:
+                    issue = replace(issue, line=line_of(root, (section, i, key)))
+                    break
+        out.append(issue)
+    return out

@@ -68,7 +68,8 @@ class RulesEngine:
                     pass  # no rule matched
                 finally:
                     self._host.delete_state(name, sid)
-                fired.append(list(self._fired))
+                # An `any` fires once per true branch in durable_rules: a rule decides once.
+                fired.append(list(dict.fromkeys(self._fired)))
         return fired
 
     def loaded(self) -> dict[str, str]:

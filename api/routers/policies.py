@@ -1,0 +1,157 @@
+"""Policy staff's lifecycle over HTTP: list what is in force, validate, dry-run, then save.
+
+A saved file is picked up by the running workers at their next evaluation; an invalid file is
+refused here with its lines and reasons, and never written.
+"""
+
+import os
+import tempfile
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import EngineDep
+from api.errors import ApiError
+from models.records import Household
+from rules.book import NATIONAL, PolicyBook
+from rules.document import PolicyInvalid
+from rules.dry_run import DryRunReport, dry_run
+
+router = APIRouter(prefix="/policies", tags=["Politiques des départements"])
+Departement = Annotated[str, Path(pattern=r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")]
+
+
+class PolicyText(BaseModel):
+    yaml: str = Field(description="le fichier de politique du département, en YAML")
+
+
+class CaseOutcome(BaseModel):
+    fichier: str
+    cas: str
+    reussi: bool
+    regles: list[str]
+
+
+class PolicySummary(BaseModel):
+    departement: str
+    policy_id: str
+    version: str
+    regles: int
+    cas: list[CaseOutcome]
+    refus_en_cours: list[str] = Field(default_factory=list, description="fichier sur disque refusé")
+
+
+def _book(request: Request) -> PolicyBook:
+    book: PolicyBook = request.app.state.book
+    return book
+
+
+def _invalid(exc: PolicyInvalid) -> ApiError:
+    return ApiError(
+        422,
+        "Politique refusée : corrigez les points signalés.",
+        erreurs=[
+            {"fichier": i.file, "ligne": i.line, "champ": i.field, "message": i.message}
+            for i in exc.issues
+        ],
+    )
+
+
+def _candidate(book: PolicyBook, departement: str, text: str) -> Any:
+    national = (book.policies_dir / f"{NATIONAL}.yaml").read_text(encoding="utf-8")
+    try:
+        return book.build(departement, national, text, "candidate")
+    except PolicyInvalid as exc:
+        raise _invalid(exc) from exc
+
+
+def _summary(book: PolicyBook, departement: str, policy: Any) -> PolicySummary:
+    return PolicySummary(
+        departement=departement,
+        policy_id=policy.policy_id,
+        version=policy.version,
+        regles=len(policy.rules),
+        cas=[
+            CaseOutcome(fichier=r.file, cas=r.case.name, reussi=r.passed, regles=list(r.fired))
+            for r in policy.results
+        ],
+        refus_en_cours=[str(i) for i in book.refused.get(departement, [])],
+    )
+
+
+@router.get("", response_model=list[PolicySummary], summary="Politiques en vigueur")
+async def list_policies(request: Request) -> list[PolicySummary]:
+    book = _book(request)
+    departements = sorted(p.stem for p in book.policies_dir.glob("*.yaml") if p.stem != NATIONAL)
+
+    def collect() -> list[PolicySummary]:
+        summaries = []
+        for departement in departements:
+            try:
+                summaries.append(_summary(book, departement, book.policy(departement)))
+            except PolicyInvalid as exc:
+                raise _invalid(exc) from exc
+        return summaries
+
+    return await run_in_threadpool(collect)
+
+
+@router.post(
+    "/{departement}/validate",
+    response_model=PolicySummary,
+    responses={422: {"description": "Politique refusée, avec lignes et motifs"}},
+    summary="Valider un fichier candidat et jouer ses cas de test",
+)
+async def validate(departement: Departement, body: PolicyText, request: Request) -> PolicySummary:
+    book = _book(request)
+    policy = await run_in_threadpool(_candidate, book, departement, body.yaml)
+    return _summary(book, departement, policy)
+
+
+@router.post(
+    "/{departement}/dry-run",
+    response_model=DryRunReport,
+    summary="Ce que changerait le fichier candidat sur les parcours ouverts",
+)
+async def dry_run_policy(
+    departement: Departement, body: PolicyText, request: Request, engine: EngineDep
+) -> DryRunReport:
+    book = _book(request)
+
+    def run() -> DryRunReport:
+        with Session(engine) as session:
+            rows = session.exec(
+                select(Household.id, Household.facts).where(
+                    Household.departement == departement, Household.stage != "closed"
+                )
+            ).all()
+        try:
+            return dry_run(book, departement, body.yaml, ((hid, dict(f)) for hid, f in rows))
+        except PolicyInvalid as exc:
+            raise _invalid(exc) from exc
+
+    return await run_in_threadpool(run)
+
+
+@router.put(
+    "/{departement}",
+    response_model=PolicySummary,
+    responses={422: {"description": "Politique refusée : le fichier n'est pas écrit"}},
+    summary="Enregistrer la politique (prise en compte sans redémarrage)",
+)
+async def save(departement: Departement, body: PolicyText, request: Request) -> PolicySummary:
+    book = _book(request)
+
+    def write() -> PolicySummary:
+        policy = _candidate(book, departement, body.yaml)
+        target = book.policies_dir / f"{departement}.yaml"
+        fd, tmp = tempfile.mkstemp(dir=book.policies_dir, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body.yaml)
+        os.replace(tmp, target)  # atomic: a worker never reads half a file
+        return _summary(book, departement, policy)
+
+    return await run_in_threadpool(write)
