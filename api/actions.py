@@ -27,6 +27,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ActionContext
 from api.errors import ApiError
+from api.security import household_for
+from core import audit
 from core.db import session_scope
 from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage
 from models.records import Household, Submission
@@ -40,10 +42,20 @@ def submission_id(action: Action, idempotency_key: str | None) -> str:
 
 
 def _stage(
-    engine: Engine, sid: str, household_id: str, action: Action, payload: dict, actor: str
+    ctx: ActionContext,
+    sid: str,
+    household_id: str,
+    action: Action,
+    payload: dict,
+    departement: str | None,
 ) -> None:
-    with session_scope(engine) as session:
-        if action is not Action.REPORT and session.get(Household, household_id) is None:
+    with session_scope(ctx.engine) as session:
+        if action is Action.REPORT:
+            if ctx.principal and departement not in ctx.principal.departements:
+                raise ApiError(403, "Accès refusé : ce département n'est pas le vôtre.")
+        elif ctx.principal:
+            household_for(session, ctx.principal, household_id)  # 404 outside the scope
+        elif session.get(Household, household_id) is None:
             raise ApiError(404, "Ménage inconnu.")
         existing = session.get(Submission, sid)
         if existing is not None:
@@ -52,8 +64,18 @@ def _stage(
             return  # a retry: the update id dedups it in Temporal, the activity in the database
         session.add(
             Submission(
-                id=sid, household_id=household_id, action=action, payload=payload, actor=actor
+                id=sid, household_id=household_id, action=action, payload=payload, actor=ctx.actor
             )
+        )
+    if ctx.principal is not None:  # who wrote which personal fields, and why
+        audit.record(
+            ctx.engine,
+            actor=ctx.actor,
+            action="écriture",
+            record=action.label,
+            household_id=household_id,
+            fields=sorted(payload),
+            purpose=action.label,
         )
 
 
@@ -77,7 +99,7 @@ async def send(
     client, engine, actor = ctx.client, ctx.engine, ctx.actor
     sid = submission_id(action, ctx.idempotency_key)
     payload = body.model_dump(mode="json") if body is not None else {}
-    await run_in_threadpool(_stage, engine, sid, household_id, action, payload, actor)
+    await run_in_threadpool(_stage, ctx, sid, household_id, action, payload, departement)
     inp = ActionInput(
         action=action, submission_id=sid, occurred_at=occurred_at, actor=actor, **fields
     )

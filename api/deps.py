@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api.errors import ApiError
+from api.security import CurrentPrincipal, Principal
 from core.settings import Settings
 
 
@@ -33,19 +34,9 @@ async def get_temporal(request: Request) -> Client:
     return client
 
 
-def get_actor(
-    x_siao_agent: Annotated[
-        str | None,
-        Header(description="identifiant opaque de l'agent (en attendant l'authentification)"),
-    ] = None,
-) -> str:
-    return (x_siao_agent or "agent-inconnu")[:120]
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine_dep)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
-ActorDep = Annotated[str, Depends(get_actor)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -66,16 +57,19 @@ class ActionContext:
     task_queue: str
     actor: str
     idempotency_key: str | None = None
+    principal: "Principal | None" = None  # None only for trusted in-process callers
 
 
 def get_action_context(
     settings: SettingsDep,
     engine: EngineDep,
     client: TemporalDep,
-    actor: ActorDep,
+    principal: CurrentPrincipal,
     key: IdempotencyKey = None,
 ) -> ActionContext:
-    return ActionContext(client, engine, settings.temporal_task_queue, actor, key)
+    # The timeline records the account's opaque id, not a name.
+    actor = f"agent-{principal.user_id}"
+    return ActionContext(client, engine, settings.temporal_task_queue, actor, key, principal)
 
 
 ActionContextDep = Annotated[ActionContext, Depends(get_action_context)]

@@ -7,9 +7,11 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import errors
-from api.routers import health, households, policies, records
+from api.routers import auth, codec, health, households, policies, privacy, records
+from core.codec import key_ring_from_settings
 from core.db import get_engine
 from core.logging import configure_logging
+from core.security import check_secrets
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from rules.book import PolicyBook
@@ -34,6 +36,8 @@ def create_app(
     connect_temporal: Callable[[], Awaitable[Client]] | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    check_secrets(settings)  # default secrets are refused outside development
+    key_ring_from_settings(settings)  # and so are missing or default encryption keys
 
     app = FastAPI(title="SIAO — parcours", version="0.1.0", description=DESCRIPTION)
     app.state.settings = settings
@@ -44,9 +48,12 @@ def create_app(
     app.state.book = PolicyBook(settings.policies_dir, None, get_rules_engine())
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(households.router)
     app.include_router(records.router)
     app.include_router(policies.router)
+    app.include_router(privacy.router)
+    app.include_router(codec.router)
     return app
 
 

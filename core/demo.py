@@ -4,13 +4,19 @@ A newcomer then sees real pathways in the Temporal UI at once: stages, French ti
 one pathway already overdue (met four days ago, flash evaluation not yet entered).
 """
 
+import secrets
 import sys
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlmodel import Session, select
 
 from api import examples
+from core.db import get_engine
+from core.security import hash_password
 from core.settings import get_settings
+from core.users import create_user
+from models.users import User
 
 STEPS = [
     ("flash-evaluation", examples.flash),
@@ -38,15 +44,42 @@ HOUSEHOLDS = [
 ]
 
 
+DEMO_ACCOUNT = "demo-coordination"
+
+
+def demo_token(http: httpx.Client) -> str:
+    """A coordinator account for the demo (75 and 93), created on first use."""
+    password = secrets.token_urlsafe(12)
+    with Session(get_engine()) as session:
+        exists = session.exec(select(User).where(User.username == DEMO_ACCOUNT)).first()
+        if exists is not None:
+            exists.password_hash = hash_password(password)
+            session.add(exists)
+            session.commit()
+    if exists is None:
+        create_user(
+            get_engine(),
+            DEMO_ACCOUNT,
+            password,
+            ["coordinateur"],
+            ["75", "93"],
+            display_name="Coordination (démo)",
+        )
+    answer = http.post("/auth/token", data={"username": DEMO_ACCOUNT, "password": password})
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
 def main() -> int:
     settings = get_settings()
     base = f"http://127.0.0.1:{settings.api_port}"
-    with httpx.Client(base_url=base, timeout=30, headers={"X-SIAO-Agent": "demo"}) as http:
+    with httpx.Client(base_url=base, timeout=30) as http:
         try:
             http.get("/health").raise_for_status()
         except httpx.HTTPError:
             print(f"L'API ne répond pas sur {base} : lancez d'abord `make up`.")
             return 1
+        http.headers["Authorization"] = f"Bearer {demo_token(http)}"
         for departement, steps, typology, days_ago in HOUSEHOLDS:
             met = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
             body = examples.first_contact(departement, typology=typology, encountered_at=met)

@@ -13,8 +13,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from core.db import migrate
+from core.db import get_engine, migrate
 from core.settings import VAR, get_settings
+from core.users import ensure_first_admin
 from workflows.search_attributes import dev_server_flags
 
 BIN = Path(sys.executable).parent
@@ -51,7 +52,8 @@ def wait_for_health(url: str, proc: subprocess.Popen, seconds: float = 60) -> No
     raise SystemExit("L'API ne répond pas sur /health.")
 
 
-def temporal_command(port: int, ui_port: int) -> list[str]:
+def temporal_command(port: int, ui_port: int, api_port: int) -> list[str]:
+    """The dev server; its UI asks the API's /codec to decode the (encrypted) payloads."""
     return [
         str(BIN / "temporal"),
         "server",
@@ -68,6 +70,8 @@ def temporal_command(port: int, ui_port: int) -> list[str]:
         str(port),
         "--ui-port",
         str(ui_port),
+        "--ui-codec-endpoint",
+        f"http://localhost:{api_port}/codec",
         "--log-level",
         "warn",
         *dev_server_flags(),
@@ -104,8 +108,11 @@ def main() -> int:
     try:
         print("Base de données : migrations Alembic…", flush=True)
         migrate(settings.database_url)
+        first_password = ensure_first_admin(get_engine())
         temporal = start(
-            "Temporal", temporal_command(port, settings.temporal_ui_port), "temporal.log"
+            "Temporal",
+            temporal_command(port, settings.temporal_ui_port, settings.api_port),
+            "temporal.log",
         )
         wait_for_port(port, "Temporal", temporal)
         start("worker", [sys.executable, "worker.py"], "worker.log")
@@ -135,6 +142,17 @@ def main() -> int:
 """,
             flush=True,
         )
+        if first_password:
+            print(
+                f"""  Premier compte administrateur créé : admin / {first_password}
+  (notez-le : il ne sera plus affiché). Créez les comptes des équipes avec
+  .venv/bin/python -m core.users create NOM --role coordinateur --departement 75
+  puis connectez-vous dans /docs (bouton « Authorize »). Superviseurs : la connexion
+  dépose aussi un cookie qui permet à l'interface Temporal de déchiffrer les données
+  (réglage « Include cross-origin credentials » du codec dans l'interface).
+""",
+                flush=True,
+            )
         while True:
             for name, proc in procs:
                 if proc.poll() is not None:

@@ -3,8 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import models.audit
 import models.evaluations
-import models.records  # noqa: F401
+import models.records
+import models.users  # noqa: F401
 from core.db import make_engine
 from core.settings import get_settings
 

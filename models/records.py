@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import JSON, DateTime
 from sqlmodel import AutoString, Field, SQLModel
 
-from models.vocab import ContactChannel, Relationship, ResidentialSituation, Sex, TimeWithoutHousing
+from models.vocab import (
+    ConsentScope,
+    ContactChannel,
+    Relationship,
+    ResidentialSituation,
+    Sex,
+    TimeWithoutHousing,
+)
 from models.vocab import Typology as Typo
 
 
@@ -46,6 +53,7 @@ class PersonBase(SQLModel):
     informed_of_rights: bool = Field(
         False, description="informée de ses droits d'accès, de rectification et d'effacement"
     )
+    consent_scope: list[ConsentScope] = listing(description=ConsentScope.describe())
 
 
 class Person(PersonBase, table=True):

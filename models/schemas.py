@@ -194,6 +194,10 @@ class HouseholdDetail(HouseholdSummary):
     records: dict[str, list[dict[str, Any]]]
     timeline: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
+    partnership_commission: str | None = None
+    thematic_referents: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    sensitive_hidden: bool = Field(False, description="champs sensibles masqués pour ce rôle")
 
 
 class ActionRefused(BaseModel):

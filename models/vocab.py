@@ -188,6 +188,13 @@ class AdministrativeSituation(Coded):
     NON_RENSEIGNE = "non_renseigne", "non renseigné"
 
 
+class ConsentScope(Coded):
+    EVALUATION = "evaluation", "évaluation et suivi du parcours par le SIAO"
+    PARTENAIRES = "partage_partenaires", "partage avec les structures et partenaires orientés"
+    SANTE = "donnees_sante", "recueil d'informations de santé utiles à l'orientation"
+    STATISTIQUES = "statistiques", "usage statistique anonymisé"
+
+
 class AccompanimentIntensity(Coded):
     LEGER = "leger", "léger"
     MOYEN = "moyen", "moyen"

@@ -21,8 +21,10 @@ from temporalio.worker import Worker
 
 from api.main import create_app
 from core.db import make_engine, migrate
+from core.security import create_token
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
+from core.users import create_user
 from tests.pathway_helpers import Driver
 from worker import build_worker
 from workflows import search_attributes as sa
@@ -137,7 +139,7 @@ def queue_settings(settings):
 
 
 @pytest.fixture
-async def http(dev_env, queue_settings, engine) -> AsyncIterator[httpx.AsyncClient]:
+async def http(dev_env, settings, queue_settings, engine) -> AsyncIterator[httpx.AsyncClient]:
     async def connect():
         return dev_env.client
 
@@ -146,10 +148,25 @@ async def http(dev_env, queue_settings, engine) -> AsyncIterator[httpx.AsyncClie
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://siao.test",
-        headers={"X-SIAO-Agent": "agent-42"},
+        headers=login(settings, engine, ["coordinateur"], ["75", "93"]),
         timeout=30,
     ) as client:
         yield client
+
+
+def login(
+    settings: Settings,
+    engine: Engine,
+    roles: list[str],
+    departements: list[str],
+    structures: list[str] | None = None,
+) -> dict[str, str]:
+    """A real account with these roles, and the bearer header of its token."""
+    user = create_user(
+        engine, f"agent-{uuid.uuid4().hex[:10]}", None, roles, departements, structures
+    )
+    assert user.id is not None
+    return {"Authorization": f"Bearer {create_token(settings, user.id, user.username)}"}
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict:

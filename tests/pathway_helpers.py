@@ -1,20 +1,22 @@
 """Driving a pathway the way the API does (same `api.actions.send`), without HTTP."""
 
 import asyncio
-import base64
 import contextlib
-import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from google.protobuf.message import Message
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 
 from api import actions, facts
 from api.deps import ActionContext
+from core.codec import EncryptionCodec
+from core.temporal import DATA_CONVERTER
 from models.pathway import Action
 from models.schemas import FirstContactCreate, PathwayView
 from tests import factories
@@ -98,7 +100,29 @@ def body(schema: Any, data: dict[str, Any]) -> BaseModel:
     return schema.model_validate(data)
 
 
+def payloads_in(message: Message) -> Iterator[Payload]:
+    """Every Payload in a proto message (search attributes included)."""
+    if isinstance(message, Payload):
+        yield message
+        return
+    for _, value in message.ListFields():
+        if isinstance(value, Mapping):
+            items = list(value.values())
+        elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            if isinstance(item, Message):
+                yield from payloads_in(item)
+
+
 def history_text(history: WorkflowHistory) -> str:
-    """Every payload of a history, decoded: what Temporal stores about a household."""
-    found = re.findall(r'"data":\s*"([A-Za-z0-9+/=]+)"', history.to_json())
-    return "\n".join(base64.b64decode(data).decode("utf-8", "replace") for data in found)
+    """Every payload of a history, decrypted and decoded: what Temporal stores about a household."""
+    codec = DATA_CONVERTER.payload_codec
+    assert isinstance(codec, EncryptionCodec)
+    return "\n".join(
+        codec.decrypt(p).data.decode("utf-8", "replace")
+        for event in history.events
+        for p in payloads_in(event)
+    )

@@ -10,7 +10,7 @@ from temporalio.client import Client
 from api.main import create_app
 from models.records import Household, Submission
 from tests import factories
-from tests.conftest import new_id, ok, running_worker
+from tests.conftest import login, new_id, ok, running_worker
 
 pytestmark = pytest.mark.devserver
 
@@ -93,7 +93,9 @@ async def test_temporal_unreachable_is_503_and_health_says_so(settings, engine):
 
     app = create_app(settings, engine, dead)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://siao.test"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://siao.test",
+        headers=login(settings, engine, ["coordinateur"], ["75"]),
     ) as http:
         body = factories.first_contact(id=new_id())
         r = await http.post("/households", json=body)

@@ -12,7 +12,7 @@ from api.main import create_app
 from models.pathway import Action
 from models.schemas import FlashEvaluationCreate, InDepthEvaluationCreate, ReviewCreate
 from tests import factories
-from tests.conftest import new_id, running_worker
+from tests.conftest import login, new_id, running_worker
 from tests.pathway_helpers import Driver, body
 
 POLICIES = Path(__file__).parent.parent / "policies"
@@ -49,7 +49,9 @@ def policies(tmp_path: Path) -> Path:
 async def api(settings, engine, policies) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings.model_copy(update={"policies_dir": policies}), engine)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://siao.test"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://siao.test",
+        headers=login(settings, engine, ["redacteur"], ["75", "93"]),
     ) as client:
         yield client
 

@@ -4,11 +4,16 @@ import uuid
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api import actions, examples, facts
-from api.deps import ActionContextDep, TemporalDep
+from api.deps import ActionContextDep, EngineDep, TemporalDep
+from api.permissions import ACTION_PERMISSION, Permission
+from api.redaction import redact_pathway
+from api.security import Principal, household_for, require
 from models.pathway import Action
 from models.schemas import (
     ActionRefused,
@@ -48,6 +53,7 @@ class FirstContactResult(BaseModel):
 @router.post(
     "",
     status_code=201,
+    dependencies=[Depends(require(Permission.REPORT))],
     response_model=FirstContactResult,
     responses=ERRORS,
     summary="Signaler une personne ou un ménage rencontré (premier contact)",
@@ -111,6 +117,7 @@ def _action_route(
         f"/{{household_id}}/{path}",
         endpoint,
         methods=["POST"],
+        dependencies=[Depends(require(ACTION_PERMISSION[action]))],
         response_model=PathwayView,
         responses=ERRORS,
         summary=summary,
@@ -214,6 +221,7 @@ _action_route(
 
 @router.post(
     "/{household_id}/orientation/response",
+    dependencies=[Depends(require(Permission.ORIENTATION_RESPONSE))],
     response_model=PathwayView,
     responses=ERRORS,
     summary="Enregistrer la réponse à l'orientation",
@@ -254,5 +262,16 @@ async def orientation_response(
     responses=ERRORS,
     summary="État vivant du parcours (lu dans le workflow)",
 )
-async def pathway(household_id: HouseholdId, client: TemporalDep) -> PathwayView:
-    return await actions.read_state(client, household_id)
+async def pathway(
+    household_id: HouseholdId,
+    client: TemporalDep,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(require(Permission.READ))],
+) -> PathwayView:
+    def scope() -> bool:
+        with Session(engine) as session:
+            return principal.sees_sensitive(household_for(session, principal, household_id))
+
+    sensitive = await run_in_threadpool(scope)
+    view = await actions.read_state(client, household_id)
+    return view if sensitive else redact_pathway(view)

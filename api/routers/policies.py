@@ -8,13 +8,15 @@ import os
 import tempfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep
 from api.errors import ApiError
+from api.permissions import Permission
+from api.security import Principal, require
 from models.records import Household
 from rules.book import NATIONAL, PolicyBook
 from rules.document import PolicyInvalid
@@ -44,9 +46,16 @@ class PolicySummary(BaseModel):
     refus_en_cours: list[str] = Field(default_factory=list, description="fichier sur disque refusé")
 
 
-def _book(request: Request) -> PolicyBook:
+def _book(
+    request: Request, principal: Principal | None = None, departement: str | None = None
+) -> PolicyBook:
+    if principal is not None and departement not in principal.departements:
+        raise ApiError(403, "Accès refusé : la politique de ce département n'est pas la vôtre.")
     book: PolicyBook = request.app.state.book
     return book
+
+
+Editor = Annotated[Principal, Depends(require(Permission.POLICY_EDIT))]
 
 
 def _invalid(exc: PolicyInvalid) -> ApiError:
@@ -82,7 +91,12 @@ def _summary(book: PolicyBook, departement: str, policy: Any) -> PolicySummary:
     )
 
 
-@router.get("", response_model=list[PolicySummary], summary="Politiques en vigueur")
+@router.get(
+    "",
+    response_model=list[PolicySummary],
+    summary="Politiques en vigueur",
+    dependencies=[Depends(require(Permission.POLICY_READ))],
+)
 async def list_policies(request: Request) -> list[PolicySummary]:
     book = _book(request)
     departements = sorted(p.stem for p in book.policies_dir.glob("*.yaml") if p.stem != NATIONAL)
@@ -105,8 +119,10 @@ async def list_policies(request: Request) -> list[PolicySummary]:
     responses={422: {"description": "Politique refusée, avec lignes et motifs"}},
     summary="Valider un fichier candidat et jouer ses cas de test",
 )
-async def validate(departement: Departement, body: PolicyText, request: Request) -> PolicySummary:
-    book = _book(request)
+async def validate(
+    departement: Departement, body: PolicyText, request: Request, principal: Editor
+) -> PolicySummary:
+    book = _book(request, principal, departement)
     policy = await run_in_threadpool(_candidate, book, departement, body.yaml)
     return _summary(book, departement, policy)
 
@@ -117,9 +133,13 @@ async def validate(departement: Departement, body: PolicyText, request: Request)
     summary="Ce que changerait le fichier candidat sur les parcours ouverts",
 )
 async def dry_run_policy(
-    departement: Departement, body: PolicyText, request: Request, engine: EngineDep
+    departement: Departement,
+    body: PolicyText,
+    request: Request,
+    engine: EngineDep,
+    principal: Editor,
 ) -> DryRunReport:
-    book = _book(request)
+    book = _book(request, principal, departement)
 
     def run() -> DryRunReport:
         with Session(engine) as session:
@@ -142,8 +162,10 @@ async def dry_run_policy(
     responses={422: {"description": "Politique refusée : le fichier n'est pas écrit"}},
     summary="Enregistrer la politique (prise en compte sans redémarrage)",
 )
-async def save(departement: Departement, body: PolicyText, request: Request) -> PolicySummary:
-    book = _book(request)
+async def save(
+    departement: Departement, body: PolicyText, request: Request, principal: Editor
+) -> PolicySummary:
+    book = _book(request, principal, departement)
 
     def write() -> PolicySummary:
         policy = _candidate(book, departement, body.yaml)

@@ -3,13 +3,16 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep
-from api.errors import ApiError
+from api.permissions import Permission
+from api.redaction import redact_detail
+from api.security import Principal, household_for, require
+from core import audit
 from models.evaluations import (
     CommissionDecision,
     FlashEvaluation,
@@ -63,13 +66,15 @@ def _summary(h: Household) -> HouseholdSummary:
 @router.get("", response_model=HouseholdPage, summary="Lister les ménages (filtres, pagination)")
 def list_households(
     engine: EngineDep,
+    principal: Annotated[Principal, Depends(require(Permission.LIST))],
     departement: Annotated[str | None, Query(max_length=3, description="code département")] = None,
     stage: Annotated[Stage | None, Query(description=Stage.describe())] = None,
     overdue: Annotated[bool | None, Query(description="seulement les parcours en retard")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HouseholdPage:
-    filters = []
+    # Only the caller's départements exist for them: not in lists, not in counts.
+    filters: list[Any] = [col(Household.departement).in_(sorted(principal.departements))]
     if departement is not None:
         filters.append(Household.departement == departement)
     if stage is not None:
@@ -88,11 +93,9 @@ def list_households(
     return HouseholdPage(items=[_summary(h) for h in rows], total=total, offset=offset, limit=limit)
 
 
-def _detail(engine: Any, household_id: str) -> HouseholdDetail:
+def _detail(engine: Any, principal: Principal, household_id: str) -> HouseholdDetail:
     with Session(engine) as session:
-        household = session.get(Household, household_id)
-        if household is None:
-            raise ApiError(404, "Ménage inconnu.")
+        household = household_for(session, principal, household_id)
 
         def rows(table: Any, order: Any) -> list[dict[str, Any]]:
             found = session.exec(
@@ -100,13 +103,28 @@ def _detail(engine: Any, household_id: str) -> HouseholdDetail:
             ).all()
             return [_dump(r) for r in found]
 
-        return HouseholdDetail(
+        detail = HouseholdDetail(
             **_summary(household).model_dump(),
             members=rows(Person, col(Person.id)),
             records={name: rows(t, col(t.id)) for name, t in RECORDS.items()},  # type: ignore[attr-defined]
             timeline=rows(TimelineEvent, col(TimelineEvent.id)),
             alerts=rows(Alert, col(Alert.id)),
+            partnership_commission=household.partnership_commission,
+            thematic_referents=household.thematic_referents,
+            flags=household.flags,
         )
+        sensitive = principal.sees_sensitive(household)
+    fields = ["membres", *RECORDS, "chronologie"] + (["champs sensibles"] if sensitive else [])
+    audit.record(
+        engine,
+        actor=f"agent-{principal.user_id}",
+        action="lecture",
+        record="fiche ménage",
+        household_id=household_id,
+        fields=fields,
+        purpose="consultation de la fiche ménage",
+    )
+    return detail if sensitive else redact_detail(detail)
 
 
 @router.get(
@@ -116,6 +134,8 @@ def _detail(engine: Any, household_id: str) -> HouseholdDetail:
     summary="Fiche ménage : membres, évaluations, décisions, chronologie, alertes",
 )
 async def household(
-    household_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")], engine: EngineDep
+    household_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(require(Permission.READ))],
 ) -> HouseholdDetail:
-    return await run_in_threadpool(_detail, engine, household_id)
+    return await run_in_threadpool(_detail, engine, principal, household_id)

@@ -1,0 +1,102 @@
+"""Who may do what: one permission matrix, read by every route (declared per route, not in
+handlers) and printed in the README. Need to know: health, administrative status and violence
+only for those who accompany the household."""
+
+from enum import StrEnum
+
+from models.pathway import Action
+from models.users import Role
+
+
+class Permission(StrEnum):
+    REPORT = "report"
+    FLASH = "flash_evaluation"
+    IN_DEPTH = "in_depth_evaluation"
+    COMMISSION = "commission_decision"
+    ORIENTATION = "orientation"
+    ORIENTATION_RESPONSE = "orientation_response"
+    ADMISSION = "admission"
+    HOUSING = "housing"
+    REVIEW = "review"
+    SOLICITATION = "landlord_solicitation"
+    EXIT = "exit"
+    LIST = "list_households"
+    READ = "read_household"
+    READ_SENSITIVE = "read_sensitive"
+    AUDIT = "audit"
+    RIGHTS = "person_rights"
+    POLICY_READ = "policy_read"
+    POLICY_EDIT = "policy_edit"
+    CODEC = "decode_payloads"
+    USERS = "manage_users"
+    STATISTICS = "statistics"
+
+
+P = Permission
+FIRST_LINE = {P.REPORT, P.FLASH, P.LIST, P.READ}
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.ECOUTANT_115: frozenset(FIRST_LINE),
+    Role.VEILLE_SOCIALE: frozenset(FIRST_LINE),
+    Role.REFERENT: frozenset(
+        FIRST_LINE
+        | {
+            P.IN_DEPTH,
+            P.ORIENTATION_RESPONSE,
+            P.HOUSING,
+            P.REVIEW,
+            P.EXIT,
+            P.READ_SENSITIVE,
+            P.RIGHTS,
+        }
+    ),
+    Role.COORDINATEUR: frozenset(set(P) - {P.USERS, P.POLICY_EDIT}),
+    Role.COMMISSION: frozenset({P.COMMISSION, P.ORIENTATION, P.LIST, P.READ, P.READ_SENSITIVE}),
+    Role.GESTIONNAIRE: frozenset({P.ORIENTATION_RESPONSE, P.ADMISSION, P.EXIT, P.READ}),
+    Role.BAILLEUR: frozenset({P.SOLICITATION}),
+    Role.OBSERVATEUR: frozenset({P.STATISTICS}),
+    Role.REDACTEUR: frozenset({P.POLICY_READ, P.POLICY_EDIT}),
+    Role.ADMIN: frozenset({P.USERS, P.POLICY_READ}),
+}
+# Roles whose reach is limited to the households oriented to, or housed by, their structures.
+STRUCTURE_SCOPED = frozenset({Role.GESTIONNAIRE, Role.BAILLEUR})
+# Commission members see sensitive fields only for the households on their agenda.
+AGENDA_STAGES = frozenset({"in_depth_evaluated", "commission"})
+
+ACTION_PERMISSION: dict[Action, Permission] = {
+    Action.REPORT: P.REPORT,
+    Action.FLASH_EVALUATION: P.FLASH,
+    Action.IN_DEPTH_EVALUATION: P.IN_DEPTH,
+    Action.COMMISSION_DECISION: P.COMMISSION,
+    Action.ORIENTATION: P.ORIENTATION,
+    Action.ACCEPT_ORIENTATION: P.ORIENTATION_RESPONSE,
+    Action.REFUSE_ORIENTATION: P.ORIENTATION_RESPONSE,
+    Action.ADMISSION: P.ADMISSION,
+    Action.HOUSING: P.HOUSING,
+    Action.REVIEW: P.REVIEW,
+    Action.FOLLOW_UP: P.REVIEW,
+    Action.LANDLORD_SOLICITATION: P.SOLICITATION,
+    Action.EXIT: P.EXIT,
+}
+
+
+def permissions_of(roles: list[str]) -> frozenset[Permission]:
+    found: set[Permission] = set()
+    for role in roles:
+        member = Role._value2member_map_.get(role)
+        if isinstance(member, Role):
+            found |= MATRIX[member]
+    return frozenset(found)
+
+
+def matrix_markdown() -> str:
+    """The matrix as the README shows it."""
+    roles = list(Role)
+    head = "| permission | " + " | ".join(r.label for r in roles) + " |"
+    rows = [head, "|---|" + "---|" * len(roles)]
+    for perm in Permission:
+        rows.append(
+            f"| `{perm.value}` | "
+            + " | ".join("✔" if perm in MATRIX[r] else "" for r in roles)
+            + " |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,156 @@
+"""Every Temporal payload encrypted: AES-256-GCM, the key id in the metadata, a key ring.
+
+An encoded payload has the metadata `encoding: binary/encrypted` and `encryption-key-id: <id>`;
+its data is a random 12-byte nonce followed by the ciphertext (with its GCM tag) of the original
+Payload proto, serialized — its own metadata (json/plain…) included. The ring holds several keys:
+the current one encrypts, every one decrypts, so a rotation (a new key put first, the old ones kept
+after it) leaves yesterday's histories readable. Payloads without that encoding pass through
+decoding unchanged: histories recorded before encryption still replay.
+
+A new key: `python -m core.codec [id]` prints an `id:base64key` entry for SIAO_ENCRYPTION_KEYS.
+"""
+
+import base64
+import binascii
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec
+
+from core.settings import Settings
+
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
+NONCE_SIZE = 12
+KEY_SIZE = 32  # AES-256
+TAG_SIZE = 16
+
+# Development only. This key is public (it is in the code): it is used when SIAO_ENCRYPTION_KEYS
+# is empty and SIAO_ENVIRONMENT is "development", and refused in every other environment.
+DEV_KEY_ID = "dev"
+DEV_KEY = "Z5t6VLyv66qQawRJolIn0O4SsdAEzAtQQryC1GuzViw="
+
+
+class KeyRingError(ValueError):
+    """Keys that cannot be used; the message (in French) says what to fix, never a key."""
+
+
+class DecryptionError(ValueError):
+    """An encrypted payload that cannot be read: unknown key id, or altered data."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    keys: Mapping[str, bytes] = field(repr=False)  # never in a log line or a traceback
+    current: str
+
+    def __post_init__(self) -> None:
+        if self.current not in self.keys:
+            raise KeyRingError(f"Clé de chiffrement courante inconnue : « {self.current} ».")
+        for key_id, key in self.keys.items():
+            if len(key) != KEY_SIZE:
+                raise KeyRingError(
+                    f"Clé de chiffrement « {key_id} » : {KEY_SIZE} octets attendus (AES-256), "
+                    f"{len(key)} reçus."
+                )
+
+    @classmethod
+    def parse(cls, spec: str) -> "KeyRing":
+        """`id:base64key,id:base64key,…`: the first key is the current one."""
+        keys: dict[str, bytes] = {}
+        for entry in spec.split(","):
+            key_id, colon, encoded = (part.strip() for part in entry.partition(":"))
+            if not colon or not key_id or not encoded:
+                raise KeyRingError(
+                    "SIAO_ENCRYPTION_KEYS mal formé : « id:clé_base64 » séparés par des virgules "
+                    "attendu (la première clé chiffre, les suivantes restent lisibles)."
+                )
+            if key_id in keys:
+                raise KeyRingError(f"Identifiant de clé de chiffrement en double : « {key_id} ».")
+            try:
+                keys[key_id] = base64.b64decode(encoded, validate=True)
+            except binascii.Error as exc:
+                raise KeyRingError(f"Clé de chiffrement « {key_id} » : base64 invalide.") from exc
+        return cls(keys, next(iter(keys)))
+
+
+def dev_key_ring() -> KeyRing:
+    return KeyRing({DEV_KEY_ID: base64.b64decode(DEV_KEY)}, DEV_KEY_ID)
+
+
+def key_ring_from_settings(settings: Settings) -> KeyRing:
+    """The configured ring; the public development key only in development."""
+    development = settings.environment == "development"
+    spec = settings.encryption_keys.strip()
+    if not spec:
+        if development:
+            return dev_key_ring()
+        raise KeyRingError(
+            f"SIAO_ENCRYPTION_KEYS est vide alors que l'environnement est « "
+            f"{settings.environment} » : hors développement, les historiques Temporal sont "
+            "chiffrés avec des clés propres à l'environnement. Générez-en une avec "
+            "`python -m core.codec` et renseignez SIAO_ENCRYPTION_KEYS."
+        )
+    ring = KeyRing.parse(spec)
+    if not development and base64.b64decode(DEV_KEY) in ring.keys.values():
+        raise KeyRingError(
+            "La clé de chiffrement de développement (publique, écrite dans le code) est refusée "
+            f"dans l'environnement « {settings.environment} » : générez une clé avec "
+            "`python -m core.codec` et retirez la clé de développement de SIAO_ENCRYPTION_KEYS."
+        )
+    return ring
+
+
+class EncryptionCodec(PayloadCodec):
+    def __init__(self, ring: KeyRing) -> None:
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in ring.keys.items()}
+        self._current = ring.current
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self.encrypt(p) for p in payloads]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [self.decrypt(p) for p in payloads]
+
+    def encrypt(self, payload: Payload) -> Payload:
+        nonce = os.urandom(NONCE_SIZE)
+        sealed = self._ciphers[self._current].encrypt(nonce, payload.SerializeToString(), None)
+        return Payload(
+            metadata={"encoding": ENCODING, KEY_ID: self._current.encode()},
+            data=nonce + sealed,
+        )
+
+    def decrypt(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCODING:
+            return payload  # recorded before encryption: readable as it is
+        key_id = payload.metadata.get(KEY_ID, b"").decode("utf-8", "replace")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise DecryptionError(
+                f"Donnée chiffrée avec une clé inconnue (« {key_id} ») : cette clé a-t-elle été "
+                "retirée de SIAO_ENCRYPTION_KEYS ?"
+            )
+        data = payload.data
+        if len(data) < NONCE_SIZE + TAG_SIZE:
+            raise DecryptionError("Donnée chiffrée tronquée : illisible.")
+        try:
+            plain = cipher.decrypt(data[:NONCE_SIZE], data[NONCE_SIZE:], None)
+        except InvalidTag as exc:
+            raise DecryptionError(
+                f"Donnée chiffrée altérée (ou clé « {key_id} » différente de celle qui l'a "
+                "chiffrée) : refusée."
+            ) from exc
+        return Payload.FromString(plain)
+
+
+def new_key_entry(key_id: str) -> str:
+    return f"{key_id}:{base64.b64encode(os.urandom(KEY_SIZE)).decode()}"
+
+
+if __name__ == "__main__":
+    print(new_key_entry(sys.argv[1] if len(sys.argv) > 1 else "k1"))

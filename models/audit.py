@@ -1,0 +1,59 @@
+"""The audit trail: who read or changed which personal data, when and why. Append-only and
+hash-chained: each row's hash covers the previous one, so an edited or deleted row shows."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from models.records import listing, utcnow, when
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True, index=True)
+    at: datetime = when(default_factory=utcnow)
+    actor: str = Field(max_length=80, description="compte (identifiant opaque)")
+    action: str = Field(max_length=20, description="lecture | écriture | export | effacement…")
+    household_id: str | None = Field(default=None, index=True, max_length=36)
+    record: str = Field(max_length=60, description="fiche ou enregistrement concerné")
+    fields: list[str] = listing()
+    purpose: str = Field(max_length=200, description="finalité de l'accès")
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link, updated with a compare-and-set so writers never fork it."""
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default=GENESIS, max_length=64)
+
+
+class Rectification(SQLModel, table=True):
+    """A person's data corrected at their request: the history of what changed (R-EVAL-3)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: str = Field(index=True, max_length=36)
+    person_id: int = Field(index=True)
+    at: datetime = when(default_factory=utcnow)
+    actor: str = Field(max_length=80)
+    field: str = Field(max_length=60)
+    old_value: str | None = Field(default=None, max_length=500)
+    new_value: str | None = Field(default=None, max_length=500)
+
+
+class AnonymousPathway(SQLModel, table=True):
+    """What remains of an erased pathway for statistics (R-OBS-1): no id, no name, no date
+    finer than the month."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    departement: str = Field(index=True, max_length=3)
+    typology: str = Field(max_length=40)
+    members_count: int
+    last_stage: str = Field(max_length=40)
+    exit_situation: str | None = Field(default=None, max_length=40)
+    reported_month: str = Field(max_length=7, description="AAAA-MM")
+    closed_month: str | None = Field(default=None, max_length=7)

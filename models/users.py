@@ -1,0 +1,35 @@
+"""Who works in the system: staff accounts, their roles, départements and structures."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from models.records import listing, utcnow, when
+from models.vocab import Coded
+
+
+class Role(Coded):
+    ECOUTANT_115 = "ecoutant_115", "écoutant 115"
+    VEILLE_SOCIALE = "veille_sociale", "intervenant de veille sociale"
+    REFERENT = "referent", "travailleur social référent"
+    COORDINATEUR = "coordinateur", "coordinateur SIAO"
+    COMMISSION = "commission", "membre de commission"
+    GESTIONNAIRE = "gestionnaire", "gestionnaire de structure"
+    BAILLEUR = "bailleur", "bailleur"
+    OBSERVATEUR = "observateur", "observateur État"
+    REDACTEUR = "redacteur", "rédacteur de politiques"
+    ADMIN = "admin", "administrateur"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "account"  # "user" is a reserved word in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=80)
+    display_name: str = Field(max_length=120)
+    password_hash: str | None = Field(default=None, max_length=255)  # None: OIDC only
+    roles: list[str] = listing()
+    departements: list[str] = listing()
+    structures: list[str] = listing(description="structures gérées (gestionnaire, bailleur)")
+    active: bool = True
+    created_at: datetime = when(default_factory=utcnow)
