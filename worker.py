@@ -42,6 +42,7 @@ def build_worker(
             acts.apply_action,
             acts.evaluate_policy,
             acts.record_missed_deadline,
+            acts.purge_personal_data,
             acts.load_deadlines,  # still used by pathways started before the rules engine
         ],
         activity_executor=executor,

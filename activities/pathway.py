@@ -1,5 +1,6 @@
 """Activities of the pathway workflow. Dependencies are injected so tests use a real test DB."""
 
+import hashlib
 from dataclasses import dataclass
 
 import structlog
@@ -10,9 +11,16 @@ from temporalio.exceptions import ApplicationError
 
 from activities.decisions import decision_detail, record_decisions
 from activities.writers import WRITERS
+from core import audit, erasure
 from core.db import session_scope
 from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
-from models.pathway import Action, ApplyActionInput, LoadDeadlinesInput, MissedDeadlineInput
+from models.pathway import (
+    Action,
+    ApplyActionInput,
+    LoadDeadlinesInput,
+    MissedDeadlineInput,
+    PurgeInput,
+)
 from models.records import Alert, Household, Submission, TimelineEvent, utcnow
 from rules.book import PolicyBook
 from rules.document import PolicyInvalid
@@ -124,6 +132,22 @@ class PathwayActivities:
                 non_retryable=False,  # retried: staff may fix the file meanwhile
             ) from exc
 
+    @activity.defn(name="purge_personal_data")
+    def purge_personal_data(self, inp: PurgeInput) -> None:
+        """The post-housing window is over: erase the personal data, keep the anonymous trace.
+        Temporal holds none by design; its history expires with the namespace's retention."""
+        if erasure.erase_household(self.engine, inp.household_id):
+            audit.record(
+                self.engine,
+                actor="system",
+                action="effacement",
+                record="ménage",
+                household_id=inp.household_id,
+                fields=["toutes"],
+                purpose="fin de la fenêtre de suivi post-logement (purge automatique)",
+            )
+        log.info("personal_data_purged", household_id=inp.household_id)
+
     @activity.defn(name="record_missed_deadline")
     def record_missed_deadline(self, inp: MissedDeadlineInput) -> None:
         """Record a missed deadline (or a further escalation) and the alerts the rules chose.
@@ -132,11 +156,14 @@ class PathwayActivities:
             household = session.get(Household, inp.household_id)
             if household is None:
                 return
-            marker = f"{inp.kind.value}@{inp.due_at.isoformat()}#{inp.escalation_level}"
+            # One event per deadline and escalation level; hashed to fit the id column.
+            raw = f"{inp.household_id}:{inp.kind.value}@{inp.due_at.isoformat()}"
+            raw += f"#{inp.escalation_level}"
+            marker = f"deadline:{hashlib.sha256(raw.encode()).hexdigest()[:48]}"
             if session.exec(
                 select(TimelineEvent).where(
                     TimelineEvent.household_id == inp.household_id,
-                    TimelineEvent.submission_id == f"deadline:{inp.household_id}:{marker}",
+                    TimelineEvent.submission_id == marker,
                 )
             ).first():
                 return  # already recorded (a retried activity)
@@ -166,7 +193,7 @@ class PathwayActivities:
                     occurred_at=inp.due_at,
                     stage_before=inp.stage,
                     stage_after=inp.stage,
-                    submission_id=f"deadline:{inp.household_id}:{marker}",
+                    submission_id=marker,
                     detail={
                         "kind": inp.kind.value,
                         "policy_version": inp.policy_version,

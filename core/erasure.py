@@ -57,5 +57,5 @@ def erase_household(engine: Engine, household_id: str) -> bool:
         session.delete(household)
         session.commit()
         if engine.dialect.name == "sqlite":  # and not in the write-ahead log either
-            session.exec(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # type: ignore[call-overload]
+            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     return True

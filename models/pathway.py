@@ -184,3 +184,7 @@ def add_duration(start: datetime, iso_duration: str) -> datetime:
     result = start + isodate.parse_duration(iso_duration)
     assert isinstance(result, datetime)
     return result
+
+
+class PurgeInput(BaseModel):
+    household_id: str

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, func, select
 
 from api.errors import ApiError
+from models.audit import AnonymousPathway
 from models.evaluations import FlashEvaluation, Placement
 from models.pathway import Action, DeadlineKind, Stage
 from models.records import Household, Submission, TimelineEvent
@@ -150,15 +151,19 @@ async def test_whole_pathway_to_housing_then_follow_up_window_closes_it(ts_env, 
 
     await ts_env.sleep(timedelta(days=366))
 
-    async def closed() -> None:
+    async def purged() -> None:  # closed, and its personal data erased (R-HOUS-3)
         with Session(engine) as s:
-            household = s.get(Household, hid)
-            assert household is not None and household.stage == Stage.CLOSED
-            assert household.exit_situation == "fin_suivi_post_logement"
+            assert s.get(Household, hid) is None
+            trace = s.exec(
+                select(AnonymousPathway).where(
+                    AnonymousPathway.exit_situation == "fin_suivi_post_logement"
+                )
+            ).all()
+            assert trace and all(t.departement == "93" for t in trace)
 
-    await eventually(closed)
+    await eventually(purged)
     result = await ts_env.client.get_workflow_handle(f"parcours-{hid}").result()
     assert result["stage"] == "closed"
     with pytest.raises(ApiError) as refused:
         await drive.act(hid, Action.EXIT, body(ExitCreate, factories.exit_()), t)
-    assert refused.value.status == 409 and "clos" in refused.value.detail
+    assert refused.value.status == 404  # purged: the household is not known any more

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         MissedDeadlineInput,
         PathwayInput,
         PathwayState,
+        PurgeInput,
         Stage,
         add_duration,
     )
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Pathways started before the département rules existed replay without them (see tests/histories).
 RULES_PATCH = "policy-rules-v1"
+PURGE_PATCH = "purge-after-follow-up-v1"
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
@@ -227,6 +229,13 @@ class PathwayWorkflow:
                             exit_situation=ExitSituation.FIN_SUIVI,
                         )
                     )
+                    if workflow.patched(PURGE_PATCH):  # R-HOUS-3: no data past the window
+                        await workflow.execute_local_activity_method(
+                            PathwayActivities.purge_personal_data,
+                            PurgeInput(household_id=self.state.household_id),
+                            start_to_close_timeout=ACTIVITY_TIMEOUT,
+                            retry_policy=RETRY,
+                        )
                     return
                 deadline.missed = True
                 await self._missed(deadline, now)

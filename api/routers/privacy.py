@@ -182,19 +182,19 @@ async def erase(
     household_id: HouseholdId, engine: EngineDep, client: TemporalDep, principal: Rights
 ) -> None:
     await run_in_threadpool(_scoped, engine, principal, household_id)
-    handle = client.get_workflow_handle(workflow_id(household_id))
-    try:  # close the pathway, then delete its executions: nothing of it stays in Temporal
-        try:
-            await handle.terminate(reason="effacement demandé par la personne")
-        except RPCError as exc:
-            if exc.status is not RPCStatusCode.NOT_FOUND:
-                raise
-        await client.workflow_service.delete_workflow_execution(
-            DeleteWorkflowExecutionRequest(
-                namespace=client.namespace,
-                workflow_execution=WorkflowExecution(workflow_id=workflow_id(household_id)),
+    wid = workflow_id(household_id)
+    try:  # delete every run (continue-as-new makes several): nothing stays in Temporal
+        current = [(await client.get_workflow_handle(wid).describe()).run_id]
+        older = [w.run_id async for w in client.list_workflows(f"WorkflowId='{wid}'")]
+        for run_id in dict.fromkeys(current + older):
+            # A running execution is terminated and deleted at once; a closed one is deleted
+            # by the server in the background.
+            await client.workflow_service.delete_workflow_execution(
+                DeleteWorkflowExecutionRequest(
+                    namespace=client.namespace,
+                    workflow_execution=WorkflowExecution(workflow_id=wid, run_id=run_id),
+                )
             )
-        )
     except RPCError as exc:
         if exc.status is not RPCStatusCode.NOT_FOUND:
             raise ApiError(

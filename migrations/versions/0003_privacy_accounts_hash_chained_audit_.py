@@ -1,8 +1,8 @@
-"""privacy: accounts, hash-chained audit trail, consent scope
+"""privacy: accounts, hash-chained audit trail, rectifications, anonymous pathways, consent scope
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-28 23:39:15.472144
+Create Date: 2026-11-28 23:49:01.585396
 """
 from collections.abc import Sequence
 
@@ -34,6 +34,20 @@ def upgrade() -> None:
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_username'), ['username'], unique=True)
 
+    op.create_table('anonymouspathway',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('departement', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('typology', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('members_count', sa.Integer(), nullable=False),
+    sa.Column('last_stage', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('exit_situation', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('reported_month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('closed_month', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('anonymouspathway', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_anonymouspathway_departement'), ['departement'], unique=False)
+
     op.create_table('auditevent',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -58,6 +72,21 @@ def upgrade() -> None:
     sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('rectification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('field', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('old_value', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('new_value', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('rectification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rectification_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_person_id'), ['person_id'], unique=False)
+
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('consent_scope', sa.JSON(), nullable=False, server_default='[]'))
 
@@ -69,12 +98,21 @@ def downgrade() -> None:
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_column('consent_scope')
 
+    with op.batch_alter_table('rectification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rectification_person_id'))
+        batch_op.drop_index(batch_op.f('ix_rectification_household_id'))
+
+    op.drop_table('rectification')
     op.drop_table('audithead')
     with op.batch_alter_table('auditevent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auditevent_seq'))
         batch_op.drop_index(batch_op.f('ix_auditevent_household_id'))
 
     op.drop_table('auditevent')
+    with op.batch_alter_table('anonymouspathway', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_anonymouspathway_departement'))
+
+    op.drop_table('anonymouspathway')
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_username'))
 
