@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 from sqlmodel import Session, func, select
+from structlog.testing import capture_logs
 
 from models.evaluations import InDepthEvaluation
 from models.records import TimelineEvent
@@ -16,6 +17,15 @@ pytestmark = pytest.mark.devserver
 
 
 async def test_whole_pathway_over_http(dev_env, http, queue_settings, engine):
+    with capture_logs() as logs:
+        await walk_whole_pathway(dev_env, http, queue_settings, engine)
+    logged = str(logs)  # what the worker and the API logged meanwhile
+    assert "action_applied" in logged  # the logs were captured
+    for personal in ("Le Grand Jo", "birth_year", "un endroit calme", "Référente"):
+        assert personal not in logged
+
+
+async def walk_whole_pathway(dev_env, http, queue_settings, engine):
     async with running_worker(
         dev_env.client, queue_settings, engine, queue_settings.temporal_task_queue
     ):
