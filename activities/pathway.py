@@ -4,6 +4,7 @@ import hashlib
 from dataclasses import dataclass
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
@@ -56,7 +57,12 @@ class PathwayActivities:
                 submission.status, submission.payload = "applied", {}
                 submission.applied_at = utcnow()
                 session.add(submission)
-            WRITERS[inp.action](session, inp, payload)
+            try:
+                WRITERS[inp.action](session, inp, payload)
+            except ValidationError as exc:  # a bad stored entry will not heal by retrying
+                raise ApplicationError(
+                    "saisie invalide", type="SubmissionInvalid", non_retryable=True
+                ) from exc
             session.flush()
             household = session.get(Household, inp.household_id)
             if household is None:

@@ -4,6 +4,8 @@ The entry's personal contents are staged in the database under the update id; on
 dates and coded facts go to Temporal. A refused action leaves nothing behind.
 """
 
+import asyncio
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     Client,
+    RPCTimeoutOrCancelledError,
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
 )
@@ -36,9 +39,17 @@ from models.schemas import PathwayView
 from workflows import search_attributes as sa
 from workflows.pathway import PathwayWorkflow, workflow_id
 
+UPDATE_WAIT_SECONDS = 30  # how long a request waits for its pathway to apply the action
+SUBMISSION_ID_LENGTH = 64  # the length of Submission.id and of the records' submission_id
+
 
 def submission_id(action: Action, idempotency_key: str | None) -> str:
-    return f"{action.value}:{idempotency_key or uuid.uuid4()}"
+    prefix, key = f"{action.value}:", idempotency_key or str(uuid.uuid4())
+    if len(prefix) + len(key) > SUBMISSION_ID_LENGTH:
+        # A long client key (up to 64 characters) stands for itself through its digest: the id
+        # fits its columns, and the same key still finds the same submission.
+        key = hashlib.sha256(key.encode()).hexdigest()[: SUBMISSION_ID_LENGTH - len(prefix)]
+    return prefix + key
 
 
 def _stage(
@@ -105,30 +116,33 @@ async def send(
     )
     wid = workflow_id(household_id)
     try:
-        if action is Action.REPORT:
-            assert departement is not None
-            start = WithStartWorkflowOperation(
-                PathwayWorkflow.run,
-                PathwayInput(household_id=household_id, departement=departement),
-                id=wid,
-                task_queue=ctx.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                # One pathway per household id: a closed one is not silently restarted.
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(sa.DEPARTEMENT, departement),
-                        SearchAttributePair(sa.STAGE, Stage.REPORTED.value),
-                    ]
-                ),
-                static_summary=f"Parcours SIAO — département {departement}",
-            )
-            state = await client.execute_update_with_start_workflow(
-                PathwayWorkflow.act, inp, start_workflow_operation=start, id=sid
-            )
-        else:
-            handle = client.get_workflow_handle_for(PathwayWorkflow.run, wid)
-            state = await handle.execute_update(PathwayWorkflow.act, inp, id=sid)
+        # Bounded: a pathway that cannot answer (worker down, an activity failing again and
+        # again) gets a 503, never a request left hanging; the same key then finds the update.
+        async with asyncio.timeout(UPDATE_WAIT_SECONDS):
+            if action is Action.REPORT:
+                assert departement is not None
+                start = WithStartWorkflowOperation(
+                    PathwayWorkflow.run,
+                    PathwayInput(household_id=household_id, departement=departement),
+                    id=wid,
+                    task_queue=ctx.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    # One pathway per household id: a closed one is not silently restarted.
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    search_attributes=TypedSearchAttributes(
+                        [
+                            SearchAttributePair(sa.DEPARTEMENT, departement),
+                            SearchAttributePair(sa.STAGE, Stage.REPORTED.value),
+                        ]
+                    ),
+                    static_summary=f"Parcours SIAO — département {departement}",
+                )
+                state = await client.execute_update_with_start_workflow(
+                    PathwayWorkflow.act, inp, start_workflow_operation=start, id=sid
+                )
+            else:
+                handle = client.get_workflow_handle_for(PathwayWorkflow.run, wid)
+                state = await handle.execute_update(PathwayWorkflow.act, inp, id=sid)
     except WorkflowAlreadyStartedError as exc:
         await run_in_threadpool(_unstage, engine, sid)
         raise ApiError(
@@ -140,6 +154,12 @@ async def send(
     except WorkflowUpdateFailedError as exc:
         await run_in_threadpool(_unstage, engine, sid)
         raise _refused(exc) from exc
+    except (RPCTimeoutOrCancelledError, TimeoutError) as exc:
+        raise ApiError(
+            503,
+            "Le parcours n'a pas confirmé l'action à temps : "
+            "réessayez avec la même clé d'idempotence.",
+        ) from exc
     except RPCError as exc:
         if action is not Action.REPORT and exc.status is RPCStatusCode.NOT_FOUND:
             await run_in_threadpool(_unstage, engine, sid)

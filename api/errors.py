@@ -5,8 +5,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from core.logging import log
+from models.schemas import InvalidInput, Problem
 
 MESSAGES = {
     "missing": "champ obligatoire",
@@ -36,6 +39,26 @@ MESSAGES = {
 }
 
 
+INVALID = "Saisie invalide : corrigez les champs signalés."
+# Routing errors, in French like the others.
+HTTP_MESSAGES = {404: "Ressource inconnue.", 405: "Méthode non permise sur cette ressource."}
+
+
+def problem(description: str) -> dict[str, Any]:
+    """A documented error answer: `{"detail": "…"}`."""
+    return {"model": Problem, "description": description}
+
+
+# Documented on every route that needs an account (added where the routers are included).
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: problem("Authentification requise, ou jeton invalide ou expiré"),
+    403: problem("Accès refusé : rôle, département ou structure"),
+}
+INVALID_INPUT: dict[int | str, dict[str, Any]] = {
+    422: {"model": InvalidInput, "description": "Saisie invalide : un message par champ en cause"},
+}
+
+
 class ApiError(Exception):
     def __init__(
         self, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any
@@ -56,6 +79,19 @@ def french(error: dict[str, Any]) -> str:
         return template.split(" (")[0]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app fully matches on this path (asked through the routes
+    themselves: included routers keep their routes to themselves)."""
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -66,12 +102,21 @@ def install(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
+        return JSONResponse(status_code=422, content={"detail": INVALID, "erreurs": errors})
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # the body could not be read at all (not UTF-8, broken form)
+            unreadable = {"champ": "corps", "message": "corps illisible (encodage ou format)"}
+            return JSONResponse(
+                status_code=422, content={"detail": INVALID, "erreurs": [unreadable]}
+            )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        detail = HTTP_MESSAGES.get(exc.status_code, exc.detail)
         return JSONResponse(
-            status_code=422,
-            content={
-                "detail": "Saisie invalide : corrigez les champs signalés.",
-                "erreurs": errors,
-            },
+            status_code=exc.status_code, content={"detail": detail}, headers=headers
         )
 
     @app.exception_handler(ApiError)

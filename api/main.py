@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api import errors
-from api.routers import auth, codec, health, households, policies, privacy, records
+from api.routers import auth, codec, health, households, policies, privacy, records, statistics
 from core.codec import key_ring_from_settings
 from core.db import get_engine
 from core.logging import configure_logging
@@ -48,12 +48,11 @@ def create_app(
     app.state.book = PolicyBook(settings.policies_dir, None, get_rules_engine())
     errors.install(app)
     app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(households.router)
-    app.include_router(records.router)
-    app.include_router(policies.router)
-    app.include_router(privacy.router)
-    app.include_router(codec.router)
+    app.include_router(
+        auth.router, responses={**errors.INVALID_INPUT, 401: errors.AUTH_ERRORS[401]}
+    )
+    for router in (households, records, policies, privacy, codec, statistics):
+        app.include_router(router.router, responses={**errors.AUTH_ERRORS, **errors.INVALID_INPUT})
     return app
 
 

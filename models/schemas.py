@@ -2,7 +2,8 @@
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Self
+from types import UnionType
+from typing import Any, Self, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -29,9 +30,58 @@ from models.vocab_orientation import (
 PARIS = ZoneInfo("Europe/Paris")
 DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
 CLOCK_SKEW = timedelta(minutes=5)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")  # not "0", which Pydantic reads as 1970-01-01
 
 
-class Dated(BaseModel):
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The types a field admits: `date | None` → {date, None}."""
+    if get_origin(annotation) in (Union, UnionType):
+        return set(get_args(annotation))
+    return {annotation}
+
+
+class JsonTypes(BaseModel):
+    """A body's JSON types as its schema declares them: a date or a date and time is an ISO 8601
+    text, a yes/no is true or false, a count is a whole number. (Pydantic would otherwise read 0
+    or "0" as 1 January 1970, 0 as « non » and "1980" as 1980.) No text holds a NUL character:
+    PostgreSQL cannot store one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if _has_nul(data):
+            raise ValueError("caractère nul (\\u0000) interdit dans un texte")
+        for name, info in cls.model_fields.items():
+            value = data.get(info.alias or name)
+            if value is None:
+                continue
+            kinds = _kinds(info.annotation)
+            if kinds & {date, datetime} and not (isinstance(value, str) and ISO_DATE.match(value)):
+                raise ValueError(f"« {name} » : une date au format ISO 8601 est attendue")
+            if bool in kinds and not isinstance(value, bool):
+                raise ValueError(f"« {name} » : doit être vrai ou faux")
+            if int in kinds and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or (isinstance(value, float) and not value.is_integer())
+            ):
+                raise ValueError(f"« {name} » : doit être un nombre entier")
+        return data
+
+
+class Dated(JsonTypes):
     """Naive datetimes are read as Paris time; none may lie in the future."""
 
     @model_validator(mode="after")
@@ -48,7 +98,7 @@ class Dated(BaseModel):
         return self
 
 
-class PersonCreate(PersonBase):
+class PersonCreate(PersonBase, JsonTypes):
     @model_validator(mode="after")
     def _identity(self) -> Self:
         if self.nominative_consent:
@@ -200,7 +250,29 @@ class HouseholdDetail(HouseholdSummary):
     sensitive_hidden: bool = Field(False, description="champs sensibles masqués pour ce rôle")
 
 
-class ActionRefused(BaseModel):
+class Problem(BaseModel):
+    """Une erreur : son message, en français."""
+
     detail: str
-    stage: Stage
-    allowed_actions: list[Action]
+
+
+class FieldError(BaseModel):
+    champ: str | None = Field(None, description="le champ en cause (« corps » : tout le corps)")
+    message: str
+    fichier: str | None = Field(None, description="fichier de politique en cause")
+    ligne: int | None = Field(None, description="ligne du fichier de politique")
+
+
+class InvalidInput(Problem):
+    """Saisie invalide : le message général, puis un message par champ en cause."""
+
+    erreurs: list[FieldError] = Field(default_factory=list)
+
+
+class ActionRefused(Problem):
+    stage: Stage | None = Field(
+        None, description="étape actuelle (absente si le refus ne tient pas à l'étape)"
+    )
+    allowed_actions: list[Action] = Field(
+        default_factory=list, description="actions possibles à cette étape"
+    )

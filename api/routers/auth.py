@@ -35,6 +35,8 @@ async def token(
 ) -> Token:
     def check() -> User | None:
         with Session(request.app.state.engine) as session:
+            if "\x00" in form.username:  # no such account (and PostgreSQL refuses the query)
+                return None
             user = session.exec(select(User).where(User.username == form.username)).first()
         if user and user.active and verify_password(form.password, user.password_hash):
             return user

@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.api.common.v1 import Payload, Payloads
 
-from api.errors import ApiError
+from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.security import require
 from core.codec import DecryptionError, EncryptionCodec, KeyRingError, key_ring_from_settings
@@ -67,6 +67,7 @@ router = APIRouter(
     tags=["Chiffrement"],
     route_class=UiCorsRoute,
     dependencies=[Depends(require(Permission.CODEC))],
+    responses={503: problem("Chiffrement non configuré")},
 )
 
 

@@ -10,7 +10,11 @@ from starlette.concurrency import run_in_threadpool
 router = APIRouter(tags=["Santé"])
 
 
-@router.get("/health", summary="État de l'API, de la base et de Temporal")
+@router.get(
+    "/health",
+    responses={503: {"description": "Base de données ou Temporal injoignable"}},
+    summary="État de l'API, de la base et de Temporal",
+)
 async def health(request: Request) -> Any:
     state = request.app.state
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import actions, examples, facts
 from api.deps import ActionContextDep, EngineDep, TemporalDep
+from api.errors import problem
 from api.permissions import ACTION_PERMISSION, Permission
 from api.redaction import redact_pathway
 from api.security import Principal, household_for, require
@@ -33,11 +34,11 @@ from models.vocab_orientation import OrientationAnswer
 
 router = APIRouter(prefix="/households", tags=["Parcours des ménages"])
 HouseholdId = Annotated[str, Path(description="identifiant du ménage", pattern=r"^[0-9a-f-]{36}$")]
+# 401, 403 and 422 are documented where the router is included (api.main).
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Ménage inconnu"},
+    404: problem("Ménage inconnu"),
     409: {"model": ActionRefused, "description": "Action impossible à l'étape actuelle"},
-    422: {"description": "Saisie invalide"},
-    503: {"description": "Temporal injoignable : rien n'a été enregistré"},
+    503: problem("Temporal injoignable : rien n'a été enregistré"),
 }
 
 

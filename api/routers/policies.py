@@ -18,6 +18,7 @@ from api.errors import ApiError
 from api.permissions import Permission
 from api.security import Principal, require
 from models.records import Household
+from models.schemas import InvalidInput
 from rules.book import NATIONAL, PolicyBook
 from rules.document import PolicyInvalid
 from rules.dry_run import DryRunReport, dry_run
@@ -56,6 +57,10 @@ def _book(
 
 
 Editor = Annotated[Principal, Depends(require(Permission.POLICY_EDIT))]
+
+
+def refused(description: str) -> dict[str, Any]:
+    return {"model": InvalidInput, "description": description}
 
 
 def _invalid(exc: PolicyInvalid) -> ApiError:
@@ -116,7 +121,7 @@ async def list_policies(request: Request) -> list[PolicySummary]:
 @router.post(
     "/{departement}/validate",
     response_model=PolicySummary,
-    responses={422: {"description": "Politique refusée, avec lignes et motifs"}},
+    responses={422: refused("Politique refusée, avec lignes et motifs")},
     summary="Valider un fichier candidat et jouer ses cas de test",
 )
 async def validate(
@@ -159,7 +164,7 @@ async def dry_run_policy(
 @router.put(
     "/{departement}",
     response_model=PolicySummary,
-    responses={422: {"description": "Politique refusée : le fichier n'est pas écrit"}},
+    responses={422: refused("Politique refusée : le fichier n'est pas écrit")},
     summary="Enregistrer la politique (prise en compte sans redémarrage)",
 )
 async def save(

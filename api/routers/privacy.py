@@ -12,18 +12,20 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import EngineDep, TemporalDep
-from api.errors import ApiError
+from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.routers.records import RECORDS, _dump
 from api.security import Principal, household_for, require
 from core import audit, erasure
 from models.audit import AuditEvent, Rectification
 from models.records import Household, Person
+from models.schemas import JsonTypes
 from models.vocab import Sex
 from workflows.pathway import workflow_id
 
 router = APIRouter(tags=["Droits des personnes et journal d'audit"])
 HouseholdId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+UNKNOWN: dict[int | str, dict[str, Any]] = {404: problem("Ménage inconnu")}
 Rights = Annotated[Principal, Depends(require(Permission.RIGHTS))]
 Auditor = Annotated[Principal, Depends(require(Permission.AUDIT))]
 
@@ -38,7 +40,7 @@ class AuditEntry(BaseModel):
     purpose: str
 
 
-class Rectify(BaseModel):
+class Rectify(JsonTypes):
     nickname: str | None = Field(None, max_length=80)
     first_name: str | None = Field(None, max_length=80)
     last_name: str | None = Field(None, max_length=80)
@@ -76,6 +78,7 @@ def _scoped(engine: Any, principal: Principal, household_id: str) -> None:
 @router.get(
     "/households/{household_id}/access-report",
     response_model=list[AuditEntry],
+    responses=UNKNOWN,
     summary="Rapport d'accès : qui a consulté ou modifié les données de ce ménage",
 )
 async def access_report(
@@ -85,7 +88,11 @@ async def access_report(
     return await run_in_threadpool(_entries, engine, household_id)
 
 
-@router.get("/households/{household_id}/export", summary="Tout ce qui est détenu sur ce ménage")
+@router.get(
+    "/households/{household_id}/export",
+    responses=UNKNOWN,
+    summary="Tout ce qui est détenu sur ce ménage",
+)
 async def export(household_id: HouseholdId, engine: EngineDep, principal: Rights) -> Any:
     def collect() -> dict[str, Any]:
         with Session(engine) as session:
@@ -127,10 +134,15 @@ async def export(household_id: HouseholdId, engine: EngineDep, principal: Rights
 
 @router.patch(
     "/households/{household_id}/persons/{person_id}",
+    responses={404: problem("Ménage ou personne inconnus")},
     summary="Rectifier les données d'une personne (historique conservé)",
 )
 async def rectify(
-    household_id: HouseholdId, person_id: int, body: Rectify, engine: EngineDep, principal: Rights
+    household_id: HouseholdId,
+    person_id: Annotated[int, Path(ge=1, le=2_147_483_647)],  # a database integer
+    body: Rectify,
+    engine: EngineDep,
+    principal: Rights,
 ) -> dict[str, Any]:
     def apply() -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True, exclude={"reason"})
@@ -176,6 +188,7 @@ async def rectify(
 @router.delete(
     "/households/{household_id}",
     status_code=204,
+    responses={**UNKNOWN, 503: problem("Temporal injoignable : rien n'a été effacé")},
     summary="Effacer les données du ménage (droit à l'effacement)",
 )
 async def erase(
@@ -214,7 +227,12 @@ async def erase(
     )
 
 
-@router.get("/audit", response_model=list[AuditEntry], summary="Journal d'audit d'un ménage")
+@router.get(
+    "/audit",
+    response_model=list[AuditEntry],
+    responses=UNKNOWN,
+    summary="Journal d'audit d'un ménage",
+)
 async def audit_trail(
     engine: EngineDep,
     principal: Auditor,

@@ -9,6 +9,7 @@ from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep
+from api.errors import problem
 from api.permissions import Permission
 from api.redaction import redact_detail
 from api.security import Principal, household_for, require
@@ -23,9 +24,10 @@ from models.evaluations import (
 )
 from models.pathway import Stage
 from models.records import Alert, Household, Person, TimelineEvent
-from models.schemas import HouseholdDetail, HouseholdPage, HouseholdSummary
+from models.schemas import DEPARTEMENT, HouseholdDetail, HouseholdPage, HouseholdSummary
 
 router = APIRouter(prefix="/households", tags=["Fiches"])
+MAX_OFFSET = 1_000_000_000  # beyond what a database integer holds, a query would fail
 RECORDS: dict[str, type[SQLModel]] = {
     "flash_evaluations": FlashEvaluation,
     "in_depth_evaluations": InDepthEvaluation,
@@ -67,10 +69,12 @@ def _summary(h: Household) -> HouseholdSummary:
 def list_households(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(require(Permission.LIST))],
-    departement: Annotated[str | None, Query(max_length=3, description="code département")] = None,
+    departement: Annotated[
+        str | None, Query(pattern=DEPARTEMENT.pattern, description="code département")
+    ] = None,
     stage: Annotated[Stage | None, Query(description=Stage.describe())] = None,
     overdue: Annotated[bool | None, Query(description="seulement les parcours en retard")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HouseholdPage:
     # Only the caller's départements exist for them: not in lists, not in counts.
@@ -130,7 +134,7 @@ def _detail(engine: Any, principal: Principal, household_id: str) -> HouseholdDe
 @router.get(
     "/{household_id}",
     response_model=HouseholdDetail,
-    responses={404: {"description": "Ménage inconnu"}},
+    responses={404: problem("Ménage inconnu")},
     summary="Fiche ménage : membres, évaluations, décisions, chronologie, alertes",
 )
 async def household(
