@@ -2,29 +2,19 @@
 statistical trace kept. Temporal holds no personal data by design; its executions are deleted
 by the API (see api/routers/rights.py)."""
 
+from typing import Any
+
 from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.audit import AnonymousPathway, Rectification
-from models.evaluations import (
-    CommissionDecision,
-    FlashEvaluation,
-    InDepthEvaluation,
-    Orientation,
-    Placement,
-    Review,
-)
+from models.evaluations import RECORD_TABLES
 from models.records import Alert, Household, Person, Submission, TimelineEvent
 
-PERSONAL_TABLES = (
+PERSONAL_TABLES: tuple[Any, ...] = (
     Person,
-    FlashEvaluation,
-    InDepthEvaluation,
-    CommissionDecision,
-    Orientation,
-    Placement,
-    Review,
+    *RECORD_TABLES.values(),
     Submission,
     TimelineEvent,
     Alert,

@@ -135,3 +135,14 @@ class Review(ReviewBase, Recorded, table=True):
     """A pathway review (R-FOLLOW-1) or a post-housing follow-up contact (R-HOUS-3)."""
 
     kind: str = code(description="review | follow_up")
+
+
+# The records a household accumulates, by the name the API shows them under.
+RECORD_TABLES: dict[str, type[Recorded]] = {
+    "flash_evaluations": FlashEvaluation,
+    "in_depth_evaluations": InDepthEvaluation,
+    "commission_decisions": CommissionDecision,
+    "orientations": Orientation,
+    "placements": Placement,
+    "reviews": Review,
+}

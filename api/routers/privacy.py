@@ -107,9 +107,7 @@ async def export(household_id: HouseholdId, engine: EngineDep, principal: Rights
             for name, table in RECORDS.items():
                 out[name] = [
                     _dump(r)
-                    for r in session.exec(
-                        select(table).where(table.household_id == household_id)  # type: ignore[attr-defined]
-                    )
+                    for r in session.exec(select(table).where(table.household_id == household_id))
                 ]
             out["rectifications"] = [
                 _dump(r)

@@ -14,28 +14,13 @@ from api.permissions import Permission
 from api.redaction import redact_detail
 from api.security import Principal, household_for, require
 from core import audit
-from models.evaluations import (
-    CommissionDecision,
-    FlashEvaluation,
-    InDepthEvaluation,
-    Orientation,
-    Placement,
-    Review,
-)
+from models.evaluations import RECORD_TABLES as RECORDS
 from models.pathway import Stage
 from models.records import Alert, Household, Person, TimelineEvent
 from models.schemas import DEPARTEMENT, HouseholdDetail, HouseholdPage, HouseholdSummary
 
 router = APIRouter(prefix="/households", tags=["Fiches"])
 MAX_OFFSET = 1_000_000_000  # beyond what a database integer holds, a query would fail
-RECORDS: dict[str, type[SQLModel]] = {
-    "flash_evaluations": FlashEvaluation,
-    "in_depth_evaluations": InDepthEvaluation,
-    "commission_decisions": CommissionDecision,
-    "orientations": Orientation,
-    "placements": Placement,
-    "reviews": Review,
-}
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -110,7 +95,7 @@ def _detail(engine: Any, principal: Principal, household_id: str) -> HouseholdDe
         detail = HouseholdDetail(
             **_summary(household).model_dump(),
             members=rows(Person, col(Person.id)),
-            records={name: rows(t, col(t.id)) for name, t in RECORDS.items()},  # type: ignore[attr-defined]
+            records={name: rows(t, col(t.id)) for name, t in RECORDS.items()},
             timeline=rows(TimelineEvent, col(TimelineEvent.id)),
             alerts=rows(Alert, col(Alert.id)),
             partnership_commission=household.partnership_commission,
