@@ -145,11 +145,8 @@ async def send(
                 state = await handle.execute_update(PathwayWorkflow.act, inp, id=sid)
     except WorkflowAlreadyStartedError as exc:
         await run_in_threadpool(_unstage, engine, sid)
-        raise ApiError(
-            409,
-            "Le parcours de ce ménage est clos : signalez-le comme un nouveau ménage.",
-            stage=Stage.CLOSED.value,
-            allowed_actions=[],
+        raise _closed(
+            "Le parcours de ce ménage est clos : signalez-le comme un nouveau ménage."
         ) from exc
     except WorkflowUpdateFailedError as exc:
         await run_in_threadpool(_unstage, engine, sid)
@@ -163,18 +160,17 @@ async def send(
     except RPCError as exc:
         if action is not Action.REPORT and exc.status is RPCStatusCode.NOT_FOUND:
             await run_in_threadpool(_unstage, engine, sid)
-            raise ApiError(
-                409,
-                "Action refusée : le parcours est clos.",
-                stage=Stage.CLOSED.value,
-                allowed_actions=[],
-            ) from exc
+            raise _closed("Action refusée : le parcours est clos.") from exc
         raise ApiError(
             503,
             "Temporal est injoignable : l'action n'est pas enregistrée, "
             "réessayez avec la même clé d'idempotence.",
         ) from exc
     return PathwayView.of(PathwayState.model_validate(state), wid)
+
+
+def _closed(detail: str) -> ApiError:
+    return ApiError(409, detail, stage=Stage.CLOSED.value, allowed_actions=[])
 
 
 def _refused(exc: WorkflowUpdateFailedError) -> ApiError:

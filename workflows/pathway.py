@@ -105,44 +105,14 @@ class PathwayWorkflow:
 
     def _check(self, inp: ActionInput) -> None:
         allowed = self._allowed()
-        routed = self.state.partnership_commission
-        if (
-            inp.action is Action.COMMISSION_DECISION
-            and routed
-            and inp.facts.get("commission") == "unique"
-        ):
+        reason = planning.refusal(self.state, inp, allowed)
+        if reason is not None:
             raise ApplicationError(
-                f"Action refusée : ce ménage relève de la commission partenariale ({routed}).",
+                f"Action refusée : {reason}.",
                 {"stage": self.state.stage.value, "allowed_actions": [a.value for a in allowed]},
                 type="ActionNotAllowed",
                 non_retryable=True,
             )
-        if inp.action in allowed:
-            return
-        if self.state.stage is Stage.CLOSED:
-            reason = "le parcours est clos"
-        elif inp.action is Action.REPORT:
-            reason = "ce ménage est déjà signalé"
-        elif self.state.stage is Stage.ORIENTATION_PROPOSED and inp.action in (
-            Action.ADMISSION,
-            Action.HOUSING,
-            Action.ACCEPT_ORIENTATION,
-        ):
-            reason = (
-                "l'orientation doit d'abord être acceptée"
-                if inp.action is not Action.ACCEPT_ORIENTATION
-                else "l'orientation est déjà acceptée"
-            )
-        else:
-            reason = (
-                f"« {inp.action.label} » n'est pas possible à l'étape « {self.state.stage.label} »"
-            )
-        raise ApplicationError(
-            f"Action refusée : {reason}.",
-            {"stage": self.state.stage.value, "allowed_actions": [a.value for a in allowed]},
-            type="ActionNotAllowed",
-            non_retryable=True,
-        )
 
     def _allowed(self) -> list[Action]:
         if not self.started:

@@ -34,6 +34,31 @@ EVENT_OF: dict[Action, str] = {
 }
 
 
+def refusal(state: PathwayState, inp: ActionInput, allowed: list[Action]) -> str | None:
+    """Why this action cannot be taken now, in French; None when it can."""
+    routed = state.partnership_commission
+    if (
+        inp.action is Action.COMMISSION_DECISION
+        and routed
+        and inp.facts.get("commission") == "unique"
+    ):
+        return f"ce ménage relève de la commission partenariale ({routed})"
+    if inp.action in allowed:
+        return None
+    if state.stage is Stage.CLOSED:
+        return "le parcours est clos"
+    if inp.action is Action.REPORT:
+        return "ce ménage est déjà signalé"
+    if state.stage is Stage.ORIENTATION_PROPOSED and inp.action is Action.ACCEPT_ORIENTATION:
+        return "l'orientation est déjà acceptée"
+    if state.stage is Stage.ORIENTATION_PROPOSED and inp.action in (
+        Action.ADMISSION,
+        Action.HOUSING,
+    ):
+        return "l'orientation doit d'abord être acceptée"
+    return f"« {inp.action.label} » n'est pas possible à l'étape « {state.stage.label} »"
+
+
 def deadline_plan(
     deadlines: list[Deadline], action: Action, before: Stage | None, after: Stage
 ) -> tuple[list[Deadline], set[DeadlineKind]]:
