@@ -14,8 +14,7 @@ from core.db import get_engine
 from core.logging import configure_logging, log
 from core.settings import Settings, get_settings
 from core.temporal import connect
-from rules.book import PolicyBook
-from rules.engine import get_engine as get_rules_engine
+from rules.isolated import shared_policies
 from workflows.pathway import PathwayWorkflow
 
 WORKFLOWS = [PathwayWorkflow]
@@ -25,6 +24,7 @@ RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
     "workflows.presentation",
     "workflows.search_attributes",
     "workflows.planning",
+    "workflows.calls",
     "isodate",
 )
 
@@ -32,8 +32,9 @@ RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
 def build_worker(
     client: Client, settings: Settings, engine: Engine, executor: ThreadPoolExecutor
 ) -> Worker:
-    book = PolicyBook(settings.policies_dir, settings.policies_accepted_dir, get_rules_engine())
-    acts = PathwayActivities(engine=engine, book=book)
+    # The rules engine is native code: it runs in a child process that may crash alone.
+    policies = shared_policies(settings.policies_dir, settings.policies_accepted_dir)
+    acts = PathwayActivities(engine=engine, policies=policies)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -42,6 +43,7 @@ def build_worker(
             acts.apply_action,
             acts.evaluate_policy,
             acts.record_missed_deadline,
+            acts.record_policy_failure,
             acts.purge_personal_data,
             acts.load_deadlines,  # still used by pathways started before the rules engine
         ],

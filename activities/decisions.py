@@ -58,3 +58,21 @@ def record_decisions(
                     rule_id=decision.rule_id,
                 )
             )
+
+
+POLICY_FAILURE = "policy_failure"  # alert kind: the rules could not be evaluated
+
+
+def policy_failure_alert(
+    household_id: str, departement: str, reason: str, due_at: datetime
+) -> Alert:
+    """An alert to the coordinator naming the département and the error (no personal data)."""
+    return Alert(
+        household_id=household_id,
+        kind=POLICY_FAILURE,
+        recipient="coordinator",
+        recipient_structure=None,
+        due_at=due_at,
+        policy_version="inconnue",
+        reason=f"règles du département {departement} non appliquées : {reason}"[:300],
+    )

@@ -1,6 +1,7 @@
 """Activities of the pathway workflow. Dependencies are injected so tests use a real test DB."""
 
 import hashlib
+import os
 from dataclasses import dataclass
 
 import structlog
@@ -10,7 +11,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.decisions import decision_detail, record_decisions
+from activities.decisions import decision_detail, policy_failure_alert, record_decisions
 from activities.writers import WRITERS
 from core import audit, erasure
 from core.db import session_scope
@@ -20,26 +21,29 @@ from models.pathway import (
     ApplyActionInput,
     LoadDeadlinesInput,
     MissedDeadlineInput,
+    PolicyFailureInput,
     PurgeInput,
 )
 from models.records import Alert, Household, Submission, TimelineEvent, utcnow
-from rules.book import PolicyBook
 from rules.document import PolicyInvalid
+from rules.isolated import EngineUnavailable, Policies
 
 log = structlog.get_logger()
+# Fault injection for tests only: the worker process exits right after this action's commit.
+CRASH_AFTER_COMMIT = "SIAO_TEST_CRASH_AFTER_COMMIT"
 
 
 @dataclass
 class PathwayActivities:
     engine: Engine
-    book: PolicyBook
+    policies: Policies
 
     @activity.defn(name="apply_action")
     def apply_action(self, inp: ApplyActionInput) -> bool:
-        """Write an accepted action once: records, read model, timeline.
+        """Write an accepted action once: records, read model, timeline — one transaction.
 
-        Returns False when the submission was already applied (a retried action), so the
-        workflow does not move the pathway twice.
+        Returns False when the submission was already applied: by this same update, before a
+        crash kept the workflow from recording it (the workflow then advances all the same).
         """
         bound = log.bind(household_id=inp.household_id, workflow_id=inp.workflow_id)
         with session_scope(self.engine) as session:
@@ -83,6 +87,12 @@ class PathwayActivities:
             )
             session.add(household)
             self._resolve_alerts(session, inp)
+            if inp.policy_failure:
+                session.add(
+                    policy_failure_alert(
+                        inp.household_id, household.departement, inp.policy_failure, utcnow()
+                    )
+                )
             session.add(
                 TimelineEvent(
                     household_id=inp.household_id,
@@ -100,6 +110,8 @@ class PathwayActivities:
                 )
             )
         bound.info("action_applied", action=inp.action, stage=inp.stage_after)
+        if os.environ.get(CRASH_AFTER_COMMIT) == inp.action.value:
+            os._exit(70)  # tests only: the commit is done, the workflow task is not
         return True
 
     @staticmethod
@@ -119,24 +131,52 @@ class PathwayActivities:
 
     @activity.defn(name="load_deadlines")
     def load_deadlines(self, inp: LoadDeadlinesInput) -> DeadlineDurations:
+        """The durations of the policy in force (the last accepted one if the file broke)."""
         try:
-            return self.book.policy(inp.departement).deadlines
+            return self.policies.deadlines(inp.departement)
         except PolicyInvalid as exc:
             # The file is wrong, not the network: retrying will not help until staff fix it.
-            raise ApplicationError(str(exc), type="PolicyInvalid", non_retryable=True) from exc
+            raise ApplicationError(
+                "aucune politique valide pour ce département",
+                type="PolicyInvalid",
+                non_retryable=True,
+            ) from exc
+        except (EngineUnavailable, RuntimeError) as exc:
+            raise ApplicationError(str(exc)[:200], type="PolicyEvaluationFailed") from exc
 
     @activity.defn(name="evaluate_policy")
     def evaluate_policy(self, inp: EvaluateInput) -> Evaluation:
-        """The département's rules on one event's facts (the engine runs here, never in a
-        workflow). A broken policy file is refused by the book: the previous one decides."""
+        """The département's rules on one event's facts, in the rules engine's own process
+        (the engine runs here, never in a workflow). A broken file is refused by the book: the
+        last accepted version decides. Failures are bounded by the workflow's retry policy."""
         try:
-            return self.book.evaluate(inp.departement, inp.facts)
+            return self.policies.evaluate(inp.departement, inp.facts)
         except PolicyInvalid as exc:
             raise ApplicationError(
                 "aucune politique valide pour ce département",
                 type="PolicyInvalid",
-                non_retryable=False,  # retried: staff may fix the file meanwhile
+                non_retryable=True,
             ) from exc
+        except (EngineUnavailable, RuntimeError) as exc:
+            log.error("policy_evaluation_failed", departement=inp.departement, error=str(exc))
+            raise ApplicationError(str(exc)[:200], type="PolicyEvaluationFailed") from exc
+
+    @activity.defn(name="record_policy_failure")
+    def record_policy_failure(self, inp: PolicyFailureInput) -> None:
+        """An action refused for want of usable rules: the coordinator hears of it."""
+        log.error(
+            "policy_unavailable",
+            departement=inp.departement,
+            household_id=inp.household_id,
+            action=inp.action,
+            reason=inp.reason,
+        )
+        with session_scope(self.engine) as session:
+            if session.get(Household, inp.household_id) is None:
+                return  # a first contact: no household row yet; the log line is the alert
+            session.add(
+                policy_failure_alert(inp.household_id, inp.departement, inp.reason, utcnow())
+            )
 
     @activity.defn(name="purge_personal_data")
     def purge_personal_data(self, inp: PurgeInput) -> None:
@@ -173,7 +213,7 @@ class PathwayActivities:
                 )
             ).first():
                 return  # already recorded (a retried activity)
-            if inp.evaluation is None:  # pathways from before the rules: the referent, once
+            if inp.evaluation is None:  # before the rules, or rules unavailable: the referent
                 session.add(
                     Alert(
                         household_id=inp.household_id,
@@ -186,6 +226,12 @@ class PathwayActivities:
             record_decisions(
                 session, household, inp.evaluation, {}, kind=inp.kind.value, due_at=inp.due_at
             )
+            if inp.policy_failure:
+                session.add(
+                    policy_failure_alert(
+                        inp.household_id, household.departement, inp.policy_failure, inp.due_at
+                    )
+                )
             household.overdue = True
             household.next_deadline = inp.next_deadline
             household.updated_at = utcnow()

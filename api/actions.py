@@ -7,7 +7,7 @@ dates and coded facts go to Temporal. A refused action leaves nothing behind.
 import asyncio
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -43,13 +43,32 @@ UPDATE_WAIT_SECONDS = 30  # how long a request waits for its pathway to apply th
 SUBMISSION_ID_LENGTH = 64  # the length of Submission.id and of the records' submission_id
 
 
-def submission_id(action: Action, idempotency_key: str | None) -> str:
-    prefix, key = f"{action.value}:", idempotency_key or str(uuid.uuid4())
-    if len(prefix) + len(key) > SUBMISSION_ID_LENGTH:
-        # A long client key (up to 64 characters) stands for itself through its digest: the id
-        # fits its columns, and the same key still finds the same submission.
-        key = hashlib.sha256(key.encode()).hexdigest()[: SUBMISSION_ID_LENGTH - len(prefix)]
-    return prefix + key
+def submission_id(action: Action, idempotency_key: str | None, actor: str) -> str:
+    """The staged entry's id, and the base of its update id. A client's key is scoped to its
+    account (another account's identical key is another entry) and stands through its digest,
+    which fits the columns whatever the key's length."""
+    if idempotency_key is None:
+        return f"{action.value}:{uuid.uuid4()}"
+    prefix = f"{action.value}:"
+    digest = hashlib.sha256(f"{actor}\0{idempotency_key}".encode()).hexdigest()
+    return prefix + digest[: SUBMISSION_ID_LENGTH - len(prefix)]
+
+
+def staged_household(engine: Engine, sid: str) -> str | None:
+    """The household a first contact already staged under this id (a retried request)."""
+    with session_scope(engine) as session:
+        submission = session.get(Submission, sid)
+        return submission.household_id if submission is not None else None
+
+
+def _update_id(submission: Submission) -> str:
+    """One update per staged entry: a retry finds the update in flight (or its result); an
+    entry staged again after a refusal gets a fresh update, since Temporal keeps the old
+    refusal under the old id."""
+    created = submission.created_at
+    if created.tzinfo is not None:  # as PostgreSQL gives it back; SQLite gives naive UTC
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    return f"{submission.id}@{created.isoformat()}"
 
 
 def _stage(
@@ -59,7 +78,8 @@ def _stage(
     action: Action,
     payload: dict,
     departement: str | None,
-) -> None:
+) -> tuple[str, bool]:
+    """Stage the entry; (its update id, whether it was staged already by an earlier try)."""
     with session_scope(ctx.engine) as session:
         if action is Action.REPORT:
             if ctx.principal and departement not in ctx.principal.departements:
@@ -72,12 +92,13 @@ def _stage(
         if existing is not None:
             if existing.household_id != household_id or existing.action != action:
                 raise ApiError(409, "Cette clé d'idempotence a déjà servi pour une autre action.")
-            return  # a retry: the update id dedups it in Temporal, the activity in the database
-        session.add(
-            Submission(
-                id=sid, household_id=household_id, action=action, payload=payload, actor=ctx.actor
-            )
+            return _update_id(existing), True  # a retry: dedup'd by update id and activity
+        submission = Submission(
+            id=sid, household_id=household_id, action=action, payload=payload, actor=ctx.actor
         )
+        session.add(submission)
+        session.flush()
+        update_id = _update_id(submission)
     if ctx.principal is not None:  # who wrote which personal fields, and why
         audit.record(
             ctx.engine,
@@ -88,6 +109,7 @@ def _stage(
             fields=sorted(payload),
             purpose=action.label,
         )
+    return update_id, False
 
 
 def _unstage(engine: Engine, sid: str) -> None:
@@ -108,9 +130,11 @@ async def send(
     **fields: Any,
 ) -> PathwayView:
     client, engine, actor = ctx.client, ctx.engine, ctx.actor
-    sid = submission_id(action, ctx.idempotency_key)
+    sid = submission_id(action, ctx.idempotency_key, actor)
     payload = body.model_dump(mode="json") if body is not None else {}
-    await run_in_threadpool(_stage, ctx, sid, household_id, action, payload, departement)
+    update_id, retried = await run_in_threadpool(
+        _stage, ctx, sid, household_id, action, payload, departement
+    )
     inp = ActionInput(
         action=action, submission_id=sid, occurred_at=occurred_at, actor=actor, **fields
     )
@@ -138,11 +162,11 @@ async def send(
                     static_summary=f"Parcours SIAO — département {departement}",
                 )
                 state = await client.execute_update_with_start_workflow(
-                    PathwayWorkflow.act, inp, start_workflow_operation=start, id=sid
+                    PathwayWorkflow.act, inp, start_workflow_operation=start, id=update_id
                 )
             else:
                 handle = client.get_workflow_handle_for(PathwayWorkflow.run, wid)
-                state = await handle.execute_update(PathwayWorkflow.act, inp, id=sid)
+                state = await handle.execute_update(PathwayWorkflow.act, inp, id=update_id)
     except WorkflowAlreadyStartedError as exc:
         await run_in_threadpool(_unstage, engine, sid)
         raise _closed(
@@ -166,6 +190,8 @@ async def send(
             "Temporal est injoignable : l'action n'est pas enregistrée, "
             "réessayez avec la même clé d'idempotence.",
         ) from exc
+    if retried:  # the update's result is as of its first try: show the pathway as it is now
+        return await read_state(client, household_id)
     return PathwayView.of(PathwayState.model_validate(state), wid)
 
 
@@ -178,6 +204,8 @@ def _refused(exc: WorkflowUpdateFailedError) -> ApiError:
     if isinstance(cause, ApplicationError) and cause.type == "ActionNotAllowed":
         details = cause.details[0] if cause.details else {}
         return ApiError(409, cause.message, **details)
+    if isinstance(cause, ApplicationError) and cause.type == "PolicyUnavailable":
+        return ApiError(503, cause.message)  # French, names the département, no personal data
     return ApiError(503, "L'action n'a pas pu être enregistrée ; rien n'a changé, réessayez.")
 
 

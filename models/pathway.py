@@ -109,6 +109,9 @@ class PathwayInput(BaseModel):
     household_id: str
     departement: str
     state: PathwayState | None = None  # carried over by continue-as-new
+    # Submissions this pathway applied lately, carried over too: Temporal dedups an update id
+    # within one run only, and a client may retry across a continue-as-new.
+    recent_submissions: list[str] = Field(default_factory=list)
     # Far below Temporal's limits: a pathway with years of reviews must never approach them.
     history_limit: int = 5_000
 
@@ -144,6 +147,8 @@ class ApplyActionInput(BaseModel):
     resolved: list[DeadlineKind] = Field(default_factory=list, description="échéances levées")
     evaluation: Evaluation | None = None  # the rules' decision on this action
     facts: dict[str, FactValue] = Field(default_factory=dict)  # what the rules saw (coded)
+    # Set when the rules could not be evaluated: the coordinator is alerted (no personal data).
+    policy_failure: str | None = None
 
 
 class LoadDeadlinesInput(BaseModel):
@@ -160,6 +165,7 @@ class MissedDeadlineInput(BaseModel):
     next_deadline: datetime | None = None
     escalation_level: int = 0
     evaluation: Evaluation | None = None
+    policy_failure: str | None = None  # as in ApplyActionInput
 
 
 DURATION_FIELD: dict[DeadlineKind, str] = {
@@ -188,3 +194,12 @@ def add_duration(start: datetime, iso_duration: str) -> datetime:
 
 class PurgeInput(BaseModel):
     household_id: str
+
+
+class PolicyFailureInput(BaseModel):
+    """An action refused because the rules could not be evaluated: alert the coordinator."""
+
+    household_id: str
+    departement: str
+    action: Action
+    reason: str

@@ -3,6 +3,14 @@
 durable_rules' Host starts background dispatcher threads and is not safe across threads; here
 the dispatcher is disabled, every call holds one lock, and every evaluation deletes its state
 (a ruleset keeps at most 1,024 live states).
+
+The crash this module works around (found in durable_rules 2.0.28's C engine): a fact that no
+rule handles leaves its state node half-built, and the next `delete_state` (or retract) on that
+state frees memory it does not own — a segfault or `free(): invalid pointer` at once or a few
+calls later. National-only départements hit it on their first contact (no rule for
+`reported`). So no fact is ever unhandled here: every ruleset carries one catch-all rule that
+every fact satisfies, and its firing is dropped from the result. An empty policy is such a
+ruleset too, so there is one code path for all.
 """
 
 import itertools
@@ -18,6 +26,12 @@ class _QuietHost(durable.Host):
         pass
 
 
+# Every fact carries this marker and every ruleset a rule on it (see the module's docstring).
+HANDLED_MARK = "__siao_fact__"
+HANDLED_RULE = "__siao_handled__"
+_CATCH_ALL = {"all": [{"m": {"$ex": {HANDLED_MARK: 1}}}]}
+
+
 class RulesEngine:
     def __init__(self) -> None:
         self._host = _QuietHost()
@@ -28,7 +42,8 @@ class RulesEngine:
 
     def _collector(self, rule_id: str) -> Callable[[Any], None]:
         def run(c: Any) -> None:  # one parameter: durable_rules treats two as asynchronous
-            self._fired.append(rule_id)
+            if rule_id != HANDLED_RULE:
+                self._fired.append(rule_id)
 
         return run
 
@@ -37,8 +52,9 @@ class RulesEngine:
         with self._lock:
             if self._by_key.get(key) == name:
                 return
-            if name not in self._host._ruleset_directory and spec:
-                rules = {rid: {**rule, "run": self._collector(rid)} for rid, rule in spec.items()}
+            if name not in self._host._ruleset_directory:
+                full = {**spec, HANDLED_RULE: _CATCH_ALL}
+                rules = {rid: {**rule, "run": self._collector(rid)} for rid, rule in full.items()}
                 self._host.register_rulesets({name: rules})
             old = self._by_key.get(key)
             self._by_key[key] = name
@@ -55,7 +71,7 @@ class RulesEngine:
     def evaluate(self, name: str, facts: list[dict[str, Any]]) -> list[list[str]]:
         """Fire every matching rule on each fact; return the rule ids fired, per fact, in order."""
         if name not in self._host._ruleset_directory:
-            return [[] for _ in facts]  # a policy without rules decides nothing
+            raise KeyError(f"ruleset {name} is not loaded")
         fired: list[list[str]] = []
         with self._lock:
             for fact in facts:
@@ -63,11 +79,10 @@ class RulesEngine:
                 sid = f"e{next(self._sids)}"
                 self._fired.clear()
                 try:
-                    self._host.assert_fact(name, {**fact, "sid": sid})
-                except durable.MessageNotHandledException:
-                    pass  # no rule matched
-                finally:
-                    self._host.delete_state(name, sid)
+                    self._host.assert_fact(name, {**fact, HANDLED_MARK: 1, "sid": sid})
+                except durable.MessageNotHandledException as exc:  # the catch-all makes it moot
+                    raise RuntimeError("fact not handled despite the catch-all rule") from exc
+                self._host.delete_state(name, sid)
                 # An `any` fires once per true branch in durable_rules: a rule decides once.
                 fired.append(list(dict.fromkeys(self._fired)))
         return fired

@@ -6,38 +6,41 @@ timers watch the policy deadlines. History holds ids, codes and dates only.
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.pathway import PathwayActivities
-    from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
+    from models.decisions import DeadlineDurations, Evaluation
     from models.pathway import (
         Action,
         ActionInput,
         ApplyActionInput,
         Deadline,
         DeadlineKind,
-        LoadDeadlinesInput,
         MissedDeadlineInput,
         PathwayInput,
         PathwayState,
+        PolicyFailureInput,
         PurgeInput,
         Stage,
         add_duration,
     )
     from models.transitions import TRANSITIONS, allowed_actions
     from models.vocab_orientation import ExitSituation
-    from workflows import planning, presentation
+    from workflows import calls, planning, presentation
     from workflows import search_attributes as sa
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Pathways started before the département rules existed replay without them (see tests/histories).
 RULES_PATCH = "policy-rules-v1"
 PURGE_PATCH = "purge-after-follow-up-v1"
-RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+# An action whose records were committed just before a crash advances the pathway on replay.
+EXACTLY_ONCE_PATCH = "applied-submission-advances-v1"
+RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-new
+RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed
+PLANNING_ERRORS = (ArithmeticError, ValueError, TypeError, KeyError)
 
 
 def workflow_id(household_id: str) -> str:
@@ -54,6 +57,8 @@ class PathwayWorkflow:
         self.started = inp.state is not None
         self.published: dict[str, object] = {}  # search attributes as last upserted
         self.history_limit = inp.history_limit
+        self.recent = list(inp.recent_submissions)
+        self.abandoned = False  # the first contact failed: nothing to keep open
         self.lock = asyncio.Lock()
 
     @workflow.run
@@ -68,13 +73,14 @@ class PathwayWorkflow:
                         self.state.next_wakeup != due
                         or self.state.stage is Stage.CLOSED
                         or self._should_continue_as_new()
+                        or self.abandoned
                     ),
                     timeout=max(due - workflow.now(), timedelta(seconds=1)) if due else None,
                     timeout_summary=presentation.timer_summary(self.state) if due else None,
                 )
             except TimeoutError:
                 await self._deadlines_due()
-            if self.state.stage is Stage.CLOSED:
+            if self.state.stage is Stage.CLOSED or self.abandoned:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return self.state
             if self._should_continue_as_new():
@@ -85,6 +91,7 @@ class PathwayWorkflow:
                         departement=self.state.departement,
                         state=self.state,
                         history_limit=self.history_limit,
+                        recent_submissions=self.recent,
                     )
                 )
 
@@ -95,13 +102,20 @@ class PathwayWorkflow:
     @workflow.update
     async def act(self, inp: ActionInput) -> PathwayState:
         async with self.lock:
+            if inp.submission_id is not None and inp.submission_id in self.recent:
+                return self.state  # applied already, in an earlier run of this pathway
             self._check(inp)  # again: another action may have moved the stage meanwhile
-            await self._apply(inp)
+            try:
+                await self._apply(inp)
+            except ApplicationError:
+                self.abandoned = not self.started
+                raise
             return self.state
 
     @act.validator
     def validate_act(self, inp: ActionInput) -> None:
-        self._check(inp)
+        if inp.submission_id is None or inp.submission_id not in self.recent:
+            self._check(inp)
 
     def _check(self, inp: ActionInput) -> None:
         allowed = self._allowed()
@@ -120,30 +134,41 @@ class PathwayWorkflow:
         return allowed_actions(self.state.stage, self.state.orientation_accepted)
 
     async def _apply(self, inp: ActionInput) -> None:
+        """Plan the action, write it, then (only then) make it the pathway's state."""
         state = self.state
         before = state.stage if self.started else None
         after = Stage.REPORTED if before is None else TRANSITIONS[state.stage][inp.action]
         kept, to_arm = planning.deadline_plan(state.deadlines, inp.action, before, after)
         new = planning.after_action(state, inp, before, after)
-        evaluation, facts, overrides = None, {}, {}
+        evaluation, facts, overrides, failure = None, {}, {}, None
+        durations: DeadlineDurations | str | None = None
         if workflow.patched(RULES_PATCH):  # pathways started before the rules engine skip it
             facts = planning.rule_facts(new, planning.EVENT_OF[inp.action], workflow.now())
-            evaluation = await self._evaluate(facts)
-            planning.apply_decisions(new, evaluation)
-            durations: DeadlineDurations | None = evaluation.deadlines
-            overrides = planning.deadline_overrides(evaluation)
-        else:
-            durations = await self._policy_deadlines() if to_arm else None
-        armed = planning.arm(
-            to_arm, durations, new.accompaniment_intensity, inp.occurred_at, overrides
-        )
+            outcome = await calls.evaluate(state.departement, facts)
+            if isinstance(outcome, Evaluation):
+                evaluation, durations = outcome, outcome.deadlines
+                planning.apply_decisions(new, evaluation)
+                overrides = planning.deadline_overrides(evaluation)
+            else:  # applied with the last accepted policy's deadlines, without its decisions
+                failure, durations = outcome, await calls.deadlines(state.departement)
+        elif to_arm:
+            durations = await calls.deadlines(state.departement)
+        if isinstance(durations, str):
+            await self._refuse_for_policy(inp, failure or durations)
+            return
+        try:
+            armed = planning.arm(
+                to_arm, durations, new.accompaniment_intensity, inp.occurred_at, overrides
+            )
+        except PLANNING_ERRORS as exc:  # e.g. a duration too long for the calendar
+            await self._refuse_for_policy(inp, f"échéance incalculable ({type(exc).__name__})")
+            return
         new.deadlines = kept + armed
         resolved = sorted(
             {d.kind for d in state.deadlines if d.missed}
             - {d.kind for d in new.deadlines if d.missed}
         )
-        applied = await workflow.execute_local_activity_method(
-            PathwayActivities.apply_action,
+        applied = await calls.apply(
             ApplyActionInput(
                 household_id=state.household_id,
                 workflow_id=workflow.info().workflow_id,
@@ -160,30 +185,34 @@ class PathwayWorkflow:
                 resolved=resolved,
                 evaluation=evaluation,
                 facts=facts,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
+                policy_failure=failure,
+            )
         )
-        if applied or not self.started:
+        # `applied` is False when the records were already written: by this very update before
+        # a crash (so advance), never by another one (those are answered from `recent`).
+        if applied or not self.started or workflow.patched(EXACTLY_ONCE_PATCH):
             self.state, self.started = new, True
+            if inp.submission_id is not None:
+                self.recent = [*self.recent, inp.submission_id][-RECENT_SUBMISSIONS:]
             self._publish()
 
-    async def _evaluate(self, facts: dict) -> Evaluation:
-        """The département's rules on these facts; the decision is recorded in history."""
-        return await workflow.execute_local_activity_method(
-            PathwayActivities.evaluate_policy,
-            EvaluateInput(departement=self.state.departement, facts=facts),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
+    async def _refuse_for_policy(self, inp: ActionInput, reason: str) -> NoReturn:
+        """No usable policy: the action is refused, nothing changes, the coordinator is told."""
+        dep = self.state.departement
+        await calls.alert_policy_failure(
+            PolicyFailureInput(
+                household_id=self.state.household_id,
+                departement=dep,
+                action=inp.action,
+                reason=reason,
+            )
         )
-
-    async def _policy_deadlines(self) -> DeadlineDurations:
-        """Before the rules engine: durations only (kept for pathways started then)."""
-        return await workflow.execute_local_activity_method(
-            PathwayActivities.load_deadlines,
-            LoadDeadlinesInput(departement=self.state.departement),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
+        raise ApplicationError(
+            f"Les règles du département {dep} ne peuvent pas être appliquées pour le moment ; "
+            "rien n'a changé et la coordination est alertée. Réessayez plus tard.",
+            {"stage": self.state.stage.value if self.started else None},
+            type="PolicyUnavailable",
+            non_retryable=True,
         )
 
     async def _deadlines_due(self) -> None:
@@ -191,21 +220,7 @@ class PathwayWorkflow:
             now = workflow.now()
             for deadline in [d for d in self.state.deadlines if not d.missed and d.due_at <= now]:
                 if deadline.kind is DeadlineKind.FOLLOW_UP_END:
-                    await self._apply(
-                        ActionInput(
-                            action=Action.EXIT,
-                            occurred_at=now,
-                            actor="system",
-                            exit_situation=ExitSituation.FIN_SUIVI,
-                        )
-                    )
-                    if workflow.patched(PURGE_PATCH):  # R-HOUS-3: no data past the window
-                        await workflow.execute_local_activity_method(
-                            PathwayActivities.purge_personal_data,
-                            PurgeInput(household_id=self.state.household_id),
-                            start_to_close_timeout=ACTIVITY_TIMEOUT,
-                            retry_policy=RETRY,
-                        )
+                    await self._follow_up_ended(deadline, now)
                     return
                 deadline.missed = True
                 await self._missed(deadline, now)
@@ -215,20 +230,43 @@ class PathwayWorkflow:
                     await self._missed(deadline, now)
             self._publish()
 
+    async def _follow_up_ended(self, deadline: Deadline, now: datetime) -> None:
+        exit_ = ActionInput(
+            action=Action.EXIT,
+            occurred_at=now,
+            actor="system",
+            exit_situation=ExitSituation.FIN_SUIVI,
+        )
+        try:
+            await self._apply(exit_)
+        except ApplicationError:  # refused (policy, database): the window ends tomorrow
+            deadline.due_at = now + RULES_RETRY_LATER
+            self._publish()
+            return
+        if workflow.patched(PURGE_PATCH):  # R-HOUS-3: no data past the window
+            await calls.purge(PurgeInput(household_id=self.state.household_id))
+
     async def _missed(self, deadline: Deadline, now: datetime) -> None:
         """Ask the rules whom to alert (R-EVAL-5), record it, and when to ask again."""
-        evaluation = None
+        evaluation, failure = None, None
         if workflow.patched(RULES_PATCH):
             facts = planning.rule_facts(self.state, "deadline_missed", now, deadline)
-            evaluation = await self._evaluate(facts)
-            planning.apply_decisions(self.state, evaluation)
-            deadline.escalate_at = (
-                add_duration(now, evaluation.deadlines.escalation)
-                if evaluation.of("escalate")
-                else None
-            )
-        await workflow.execute_local_activity_method(
-            PathwayActivities.record_missed_deadline,
+            outcome = await calls.evaluate(self.state.departement, facts)
+            if isinstance(outcome, Evaluation):
+                evaluation = outcome
+                planning.apply_decisions(self.state, evaluation)
+                try:
+                    deadline.escalate_at = (
+                        add_duration(now, evaluation.deadlines.escalation)
+                        if evaluation.of("escalate")
+                        else None
+                    )
+                except PLANNING_ERRORS:
+                    failure = "délai d'escalade incalculable"
+                    deadline.escalate_at = now + RULES_RETRY_LATER
+            else:  # the lead referent is alerted anyway; the rules are asked again tomorrow
+                failure, deadline.escalate_at = outcome, now + RULES_RETRY_LATER
+        await calls.record_missed(
             MissedDeadlineInput(
                 household_id=self.state.household_id,
                 workflow_id=workflow.info().workflow_id,
@@ -239,9 +277,8 @@ class PathwayWorkflow:
                 next_deadline=self.state.next_deadline,
                 escalation_level=deadline.escalation_level,
                 evaluation=evaluation,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
+                policy_failure=failure,
+            )
         )
 
     def _publish(self) -> None:

@@ -96,8 +96,10 @@ def arm(
 def after_action(
     state: PathwayState, inp: ActionInput, before: Stage | None, after: Stage
 ) -> PathwayState:
-    """The state once the action is applied, deadlines aside."""
+    """The state once the action is applied, deadlines aside (a deep copy: until the action is
+    written, nothing may touch the state in force)."""
     return state.model_copy(
+        deep=True,
         update={
             "stage": after,
             "accompaniment_intensity": inp.accompaniment_intensity or state.accompaniment_intensity,
@@ -115,7 +117,7 @@ def after_action(
             "last_action": inp.action,
             "last_action_at": inp.occurred_at,
             "actions_count": state.actions_count + 1,
-        }
+        },
     )
 
 

@@ -73,9 +73,12 @@ async def report(
     """Crée la fiche ménage et démarre le parcours ; l'échéance de l'évaluation flash (72 h par
     défaut) court depuis la rencontre. Renvoyer la même requête (même `id` ou même clé
     d'idempotence) ne crée pas de doublon."""
-    household_id = body.id or str(uuid.uuid4())
+    ctx = replace(ctx, idempotency_key=ctx.idempotency_key or body.id)
+    sid = actions.submission_id(Action.REPORT, ctx.idempotency_key, ctx.actor)
+    staged = await run_in_threadpool(actions.staged_household, ctx.engine, sid)
+    household_id = body.id or staged or str(uuid.uuid4())
     state = await actions.send(
-        replace(ctx, idempotency_key=ctx.idempotency_key or body.id),
+        ctx,
         household_id=household_id,
         departement=body.departement,
         action=Action.REPORT,
