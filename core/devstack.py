@@ -1,7 +1,11 @@
 """`make up`: the embedded default — Temporal dev server (SQLite, WAL), worker and API together.
 
-Ctrl-C stops all three, API first, Temporal last, so no action is cut between them. Pathways and
-their timers live in var/temporal.db and survive the restart.
+Supervised (core.supervisor): a worker or API that stops on its own is restarted with backoff;
+the dev server's death stops everything (non-zero exit). Ctrl-C (or SIGTERM) stops all three, API
+first, Temporal last, so no action is cut between them. Pathways and their timers live in
+var/temporal.db and survive the restart. SIAO_VAR_DIR puts the dev server's database and the logs
+elsewhere (with SIAO_DATABASE_URL, SIAO_TEMPORAL_ADDRESS, SIAO_TEMPORAL_UI_PORT and SIAO_API_PORT:
+a second stack beside the first, as the tests do).
 """
 
 import os
@@ -14,11 +18,17 @@ import urllib.request
 from pathlib import Path
 
 from core.db import get_engine, migrate
-from core.settings import VAR, get_settings
+from core.settings import ROOT, VAR, get_settings
+from core.supervisor import Supervised, Supervisor, describe_exit, shown
 from core.users import ensure_first_admin
 from workflows.search_attributes import dev_server_flags
 
 BIN = Path(sys.executable).parent
+
+
+def var_dir() -> Path:
+    """Where the dev server's database and the logs go: var/, or SIAO_VAR_DIR."""
+    return Path(os.environ.get("SIAO_VAR_DIR") or VAR)
 
 
 def in_use(port: int) -> bool:
@@ -26,22 +36,31 @@ def in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_for_port(port: int, what: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+def died_at_start(spec: Supervised, proc: subprocess.Popen) -> SystemExit:
+    where = f" — journal : {shown(spec.log)}" if spec.log else ""
+    return SystemExit(
+        f"{spec.title} s'est {spec.stopped} au démarrage ({describe_exit(proc.returncode)}){where}."
+    )
+
+
+def wait_for_port(port: int, spec: Supervised, proc: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"{what} s'est arrêté au démarrage (code {proc.returncode}).")
+            raise died_at_start(spec, proc)
         if in_use(port):
             return
         time.sleep(0.2)
-    raise SystemExit(f"{what} ne répond pas sur le port {port} après {seconds:.0f} s.")
+    raise SystemExit(f"{spec.title} ne répond pas sur le port {port} après {seconds:.0f} s.")
 
 
-def wait_for_health(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+def wait_for_health(
+    url: str, spec: Supervised, proc: subprocess.Popen, seconds: float = 60
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit("L'API s'est arrêtée au démarrage.")
+            raise died_at_start(spec, proc)
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -49,17 +68,17 @@ def wait_for_health(url: str, proc: subprocess.Popen, seconds: float = 60) -> No
         except OSError:
             pass
         time.sleep(0.3)
-    raise SystemExit("L'API ne répond pas sur /health.")
+    raise SystemExit(f"{spec.title} ne répond pas sur /health.")
 
 
-def temporal_command(port: int, ui_port: int, api_port: int) -> list[str]:
+def temporal_command(port: int, ui_port: int, api_port: int, var: Path = VAR) -> list[str]:
     """The dev server; its UI asks the API's /codec to decode the (encrypted) payloads."""
     return [
         str(BIN / "temporal"),
         "server",
         "start-dev",
         "--db-filename",
-        str(VAR / "temporal.db"),
+        str(var / "temporal.db"),
         "--sqlite-pragma",
         "journal_mode=wal",
         "--sqlite-pragma",
@@ -78,66 +97,53 @@ def temporal_command(port: int, ui_port: int, api_port: int) -> list[str]:
     ]
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
-    # Ctrl-C and a service manager's SIGTERM both stop us in order (even when started in the
-    # background, where SIGINT would otherwise be ignored).
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
     settings = get_settings()
-    VAR.mkdir(exist_ok=True)
+    var = var_dir()
+    var.mkdir(parents=True, exist_ok=True)
     port = int(settings.temporal_address.rsplit(":", 1)[1])
-    env = {**os.environ, "SIAO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"}
-    procs: list[tuple[str, subprocess.Popen]] = []
     busy = [p for p in (port, settings.temporal_ui_port, settings.api_port) if in_use(p)]
     if busy:
         print(f"Port(s) déjà utilisé(s) : {busy}. Un autre `make up` tourne-t-il déjà ?")
         return 1
-
-    def start(name: str, cmd: list[str], log_name: str) -> subprocess.Popen:
-        log = (VAR / log_name).open("ab")
-        proc = subprocess.Popen(
-            cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )  # our Ctrl-C decides the stop order
-        procs.append((name, proc))
-        return proc
-
+    sup = Supervisor({**os.environ, "SIAO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"})
+    # Ctrl-C and a service manager's SIGTERM both stop us in order (even when started in the
+    # background, where SIGINT would otherwise be ignored).
+    signal.signal(signal.SIGINT, sup.handle_signal)
+    signal.signal(signal.SIGTERM, sup.handle_signal)
+    temporal = Supervised(
+        "Temporal (serveur de développement)",
+        temporal_command(port, settings.temporal_ui_port, settings.api_port, var),
+        var / "temporal.log",
+        critical=True,
+        stop_signal=signal.SIGTERM,
+    )
+    worker = Supervised("le worker", [sys.executable, str(ROOT / "worker.py")], var / "worker.log")
+    uvicorn = ["-m", "uvicorn", "api.main:app", "--host", settings.api_host]
+    api = Supervised(
+        "l'API",
+        [sys.executable, *uvicorn, "--port", str(settings.api_port)],
+        var / "api.log",
+        feminine=True,
+    )
+    code = 0
     try:
         print("Base de données : migrations Alembic…", flush=True)
         migrate(settings.database_url)
         first_password = ensure_first_admin(get_engine())
-        temporal = start(
-            "Temporal",
-            temporal_command(port, settings.temporal_ui_port, settings.api_port),
-            "temporal.log",
-        )
-        wait_for_port(port, "Temporal", temporal)
-        start("worker", [sys.executable, "worker.py"], "worker.log")
-        api = start(
-            "API",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--host",
-                settings.api_host,
-                "--port",
-                str(settings.api_port),
-            ],
-            "api.log",
-        )
-        wait_for_health(f"http://127.0.0.1:{settings.api_port}/health", api)
+        wait_for_port(port, temporal, sup.start(temporal))
+        sup.start(worker)
+        health = f"http://127.0.0.1:{settings.api_port}/health"
+        wait_for_health(health, api, sup.start(api))
+        logs = ", ".join(shown(spec.log or var) for spec in (temporal, worker, api))
         print(
             f"""
   SIAO — parcours : prêt.
   API (documentation interactive) : http://localhost:{settings.api_port}/docs
   Interface Temporal (superviseurs) : http://localhost:{settings.temporal_ui_port}
   Exemple de filtre : SiaoStage='admitted'  ou  SiaoOverdue=true
-  Journaux : var/temporal.log, var/worker.log, var/api.log
+  Journaux : {logs}
+  Le worker et l'API redémarrent d'eux-mêmes s'ils s'arrêtent.
   Des parcours d'exemple : make demo (dans un autre terminal). Arrêt : Ctrl-C.
 """,
             flush=True,
@@ -153,23 +159,15 @@ def main() -> int:
 """,
                 flush=True,
             )
-        while True:
-            for name, proc in procs:
-                if proc.poll() is not None:
-                    print(f"{name} s'est arrêté (code {proc.returncode}) : arrêt de tout.")
-                    return 1
-            time.sleep(0.5)
+        code = sup.watch()
     except KeyboardInterrupt:
-        print("\nArrêt : API, worker puis Temporal…", flush=True)
-        return 0
+        pass
     finally:
-        for name, proc in reversed(procs):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT if name != "Temporal" else signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        # After a stop request or an error at start-up (0), or the dev server's death (1).
+        stopping = "API, worker puis Temporal" if code == 0 else "API puis worker"
+        print(f"\nArrêt : {stopping}…", flush=True)
+        sup.stop_all()
+    return code
 
 
 if __name__ == "__main__":

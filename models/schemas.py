@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from models.departements import DEPARTEMENT_PATTERN
 from models.evaluations import (
     CommissionDecisionBase,
     FlashEvaluationBase,
@@ -28,7 +29,7 @@ from models.vocab_orientation import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-DEPARTEMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
+DEPARTEMENT = re.compile(DEPARTEMENT_PATTERN)
 CLOCK_SKEW = timedelta(minutes=5)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")  # not "0", which Pydantic reads as 1970-01-01
 

@@ -10,23 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-import yaml
 from pydantic import ValidationError
 
 from models.decisions import DeadlineDurations, Decision, Evaluation
 from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
 from rules.compiler import definition, engine_fact, ruleset_name
-from rules.deadlines import Deadlines, days, merge
-from rules.document import (
-    Issue,
-    PolicyDocument,
-    PolicyInvalid,
-    Rule,
-    line_of,
-    located,
-    parse_document,
-)
+from rules.deadlines import Deadlines, days, deadline_issues, merge
+from rules.document import Issue, PolicyDocument, PolicyInvalid, Rule, located, parse_document
 from rules.engine import RulesEngine
+from rules.policy_text import decode
 from rules.vocabulary import default_facts
 
 NATIONAL = "_national"
@@ -63,21 +55,6 @@ class Policy:
         return days(self.deadlines.abnormal_stay)
 
 
-def _deadline_issues(file: str, text: str, exc: ValidationError) -> list[Issue]:
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    return [
-        Issue(
-            file,
-            line_of(root, ("deadlines", *err["loc"])),
-            "deadlines." + ".".join(map(str, err["loc"])),
-            str(err["msg"])
-            .removeprefix("Value error, ")
-            .replace("Field required", "champ obligatoire"),
-        )
-        for err in exc.errors()
-    ]
-
-
 class PolicyBook:
     def __init__(self, policies_dir: Path, accepted_dir: Path | None, engine: RulesEngine) -> None:
         self.policies_dir, self.accepted_dir, self.engine = policies_dir, accepted_dir, engine
@@ -92,10 +69,30 @@ class PolicyBook:
 
     # -- building -------------------------------------------------------------------------
     def build(
+        self,
+        departement: str,
+        national_text: str | bytes,
+        local_text: str | bytes | None,
+        key: str,
+    ) -> Policy:
+        """Decode, parse, merge, compile under `key`, run every case; raise PolicyInvalid — and
+        nothing else — if anything fails. `key` is the engine slot: the département itself only
+        once the policy passed. An empty département text is no file."""
+        file = f"{departement}.yaml" if local_text else f"{NATIONAL}.yaml"
+        try:
+            national = decode(f"{NATIONAL}.yaml", national_text)
+            local = decode(f"{departement}.yaml", local_text) if local_text else None
+            return self._build(departement, national, local, key)
+        except PolicyInvalid:
+            raise
+        except Exception as exc:  # a bug or a limit hit: still a refusal, never a crash
+            error = type(exc).__name__  # the type only: no content of the file in the logs
+            log.error("policy_build_failed", departement=departement, key=key, error=error)
+            raise PolicyInvalid([Issue(file, None, "", f"erreur inattendue : {error}")]) from exc
+
+    def _build(
         self, departement: str, national_text: str, local_text: str | None, key: str
     ) -> Policy:
-        """Parse, merge, compile under `key`, run every case; raise PolicyInvalid if anything
-        fails. `key` is the engine slot: the département itself only once the policy passed."""
         national = parse_document(f"{NATIONAL}.yaml", national_text)
         local = parse_document(f"{departement}.yaml", local_text) if local_text else None
         issues: list[Issue] = []
@@ -114,7 +111,7 @@ class PolicyBook:
             )
         except ValidationError as exc:
             file, text = (local.file, local_text) if local else (national.file, national_text)
-            raise PolicyInvalid(issues + _deadline_issues(file, text or "", exc)) from exc
+            raise PolicyInvalid(issues + deadline_issues(file, text or "", exc)) from exc
         rules = {r.id: r for r in national.rules}
         rules.update({r.id: r for r in (local.rules if local else ())})
         policy_id, version = (
@@ -208,12 +205,7 @@ class PolicyBook:
                         raise PolicyInvalid(
                             [Issue(f"{NATIONAL}.yaml", None, "", "fichier introuvable")]
                         )
-                    policy = self.build(
-                        departement,
-                        texts[0].decode(),
-                        texts[1].decode() if texts[1] else None,
-                        "active",
-                    )
+                    policy = self.build(departement, texts[0], texts[1], "active")
                 except PolicyInvalid as exc:
                     self.refused[departement] = exc.issues
                     self._refused_texts[departement] = texts
@@ -254,12 +246,8 @@ class PolicyBook:
         if not paths[0].exists():
             return None
         texts = tuple(p.read_bytes() if p.exists() else None for p in paths)
-        policy = self.build(
-            departement,
-            texts[0].decode(),  # type: ignore[union-attr]
-            texts[1].decode() if texts[1] else None,
-            "active",
-        )
+        assert texts[0] is not None
+        policy = self.build(departement, texts[0], texts[1], "active")
         self._active[departement] = (texts, policy)  # type: ignore[assignment]
         self.engine.load(
             f"{self._slot}:{departement}", policy.ruleset, definition(tuple(policy.rules.values()))

@@ -5,6 +5,7 @@ siao policies test [DEPT|FICHIER]  joue les cas de test, tableau réussi / en é
 siao policies dry-run FICHIER      ce que le fichier changerait sur les parcours ouverts
 siao policies list                 versions en vigueur, fichiers refusés
 siao policies reference            écrit docs/vocabulaire-des-regles.md
+siao check [--repair] [--json]     cohérence base / parcours Temporal (activities/consistency_cli)
 """
 
 import argparse
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
+from activities.consistency_cli import add_check_parser
 from core.settings import ROOT, get_settings
 from rules.book import NATIONAL, PolicyBook
 from rules.cli_output import print_issues, print_report, table
@@ -37,6 +39,7 @@ from rules.policy_files import (
     renamed,
     validate_file,
 )
+from rules.policy_text import read
 from rules.reference import reference_markdown
 
 REFERENCE = ROOT / "docs" / "vocabulaire-des-regles.md"
@@ -136,15 +139,20 @@ def _book(args: argparse.Namespace) -> Iterator[PolicyBook]:
 
 def _dry_runs(args: argparse.Namespace, book: PolicyBook, db: Engine) -> int:
     path = Path(args.file)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read(path)
+    except PolicyInvalid as exc:
+        print_issues(exc.issues)
+        return 1
     departement = departement_of(path)
-    runs: list[tuple[str, str | None, str | None]] = []  # département, local text, national
+    # département, local file (bytes: build decodes them), national text
+    runs: list[tuple[str, str | bytes | None, str | None]] = []
     if departement != "national":
         runs.append((departement, text, None))
     else:
         for dep in [args.departement] if args.departement else _open_departements(db):
             local = args.policies / f"{dep}.yaml"
-            runs.append((dep, local.read_text(encoding="utf-8") if local.is_file() else None, text))
+            runs.append((dep, local.read_bytes() if local.is_file() else None, text))
         if not runs:
             print("Aucun parcours ouvert : rien à simuler.")
     status = 0
@@ -272,6 +280,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reference", help="écrire la page de référence du vocabulaire")
     p.add_argument("--output", type=Path, default=REFERENCE)
     p.set_defaults(run=cmd_reference)
+    add_check_parser(commands)
     return root
 
 

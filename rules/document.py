@@ -1,38 +1,17 @@
 """A policy file as policy staff write it: YAML read with line numbers, checked against the
-vocabulary. Every problem is reported with its file, line and field, in French."""
+vocabulary. Every problem is reported with its file, line and field, in French (Issue,
+PolicyInvalid: rules/policy_text.py, which also refuses what is not UTF-8 or plain YAML)."""
 
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rules.conditions import Condition, parse_condition
+from rules.policy_text import Issue, Path_, PolicyInvalid, line_of, load
 from rules.vocabulary import ACTIONS, FACTS, default_facts
 from rules.vocabulary_check import check_action, check_fact_value
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Issue:
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}, ligne {self.line}" if self.line else self.file
-        return f"{where} ({self.field or 'racine'}) : {self.message}"
-
-
-class PolicyInvalid(ValueError):
-    """A policy file that cannot be used; `issues` says where and why, in French."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("\n".join(str(i) for i in issues))
-        self.issues = issues
 
 
 @dataclass(frozen=True)
@@ -104,34 +83,9 @@ class PolicyDocument:
     cases: tuple[Case, ...]
 
 
-def line_of(root: yaml.Node | None, path: Path_) -> int | None:
-    """The line of the deepest YAML node that `path` reaches."""
-    node, line = root, (root.start_mark.line + 1 if root is not None else None)
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == step), None)
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
-        ):
-            node = node.value[step]
-        else:
-            node = None
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
 def parse_document(file: str, text: str) -> PolicyDocument:
     """Parse and check one policy file; raise PolicyInvalid with every problem found."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark else None
-        raise PolicyInvalid([Issue(file, line, "", f"YAML illisible : {problem}")]) from exc
+    root, raw = load(file, text)
     issues: list[Issue] = []
 
     def issue(path: Path_, message: str) -> None:
@@ -236,10 +190,9 @@ def located(issues: list[Issue], texts: dict[str, str]) -> list[Issue]:
         text = texts.get(issue.file)
         if issue.line is None and text is not None and section in ("rules", "cases") and name:
             try:
-                raw = yaml.safe_load(text)
-                root = yaml.compose(text, Loader=yaml.SafeLoader)
-            except yaml.YAMLError:
-                raw = root = None
+                root, raw = load(issue.file, text)
+            except PolicyInvalid:
+                root = raw = None
             items = raw.get(section) if isinstance(raw, dict) else None
             key = "id" if section == "rules" else "name"
             for i, item in enumerate(items if isinstance(items, list) else []):

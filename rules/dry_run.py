@@ -186,10 +186,10 @@ def _fired_per_situation(
 def dry_run(
     book: PolicyBook,
     departement: str,
-    candidate_local_text: str | None,
+    candidate_local_text: str | bytes | None,
     facts_rows: Iterable[tuple[str, dict[str, Any]]],
     *,
-    candidate_national_text: str | None = None,
+    candidate_national_text: str | bytes | None = None,
     examples: int = 10,
 ) -> DryRunReport:
     """Compare the policy in force for `departement` with a candidate, on (household id, facts).
@@ -208,7 +208,7 @@ def dry_run(
         )
         national_text = candidate_national_text
         if national_text is None:
-            national_text = (book.policies_dir / f"{NATIONAL}.yaml").read_text()
+            national_text = (book.policies_dir / f"{NATIONAL}.yaml").read_bytes()  # build decodes
         candidate = book.build(departement, national_text, candidate_local_text, "dry-run")
 
         policies = [active, candidate]

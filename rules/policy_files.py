@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rules.book import NATIONAL, PolicyBook
 from rules.checks import CaseResult, run_cases
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.document import Issue, PolicyDocument, PolicyInvalid, Rule, located, parse_document
 from rules.engine import RulesEngine, get_engine
+from rules.policy_text import load, read
 
 
 def departement_of(path: Path) -> str:
@@ -20,8 +19,8 @@ def departement_of(path: Path) -> str:
     if path.stem == NATIONAL:
         return "national"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        _, raw = load(path.name, read(path))
+    except (OSError, PolicyInvalid):
         raw = None
     value = raw.get("departement") if isinstance(raw, dict) else None
     return str(value) if isinstance(value, str | int) and str(value) else path.stem
@@ -50,7 +49,10 @@ def renamed(issues: list[Issue], default: str, actual: str) -> list[Issue]:
 def validate_file(path: Path, policies: Path) -> Outcome:
     """Every check the worker runs before accepting the file (and, for the national file, every
     département file beside it, whose cases also see the national rules)."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read(path)
+    except PolicyInvalid as exc:
+        return Outcome(exc.issues)
     departement = departement_of(path)
     book = PolicyBook(path.parent, None, get_engine())
     issues: list[Issue] = []
@@ -63,8 +65,8 @@ def validate_file(path: Path, policies: Path) -> Outcome:
             issues += renamed(exc.issues, f"{NATIONAL}.yaml", path.name)
         for local in departement_files(path.parent) or departement_files(policies):
             dep = departement_of(local)
-            texts[local.name] = local_text = local.read_text(encoding="utf-8")
             try:
+                texts[local.name] = local_text = read(local, f"{dep}.yaml")
                 book.build(dep, text, local_text, "validate")
                 checked.append(dep)
             except PolicyInvalid as exc:
@@ -80,7 +82,10 @@ def validate_file(path: Path, policies: Path) -> Outcome:
     national = national_path(path, policies)
     if not national.is_file():
         return Outcome([Issue(national.name, None, "", "fichier national introuvable")])
-    national_text = national.read_text(encoding="utf-8")
+    try:
+        national_text = read(national, f"{NATIONAL}.yaml")
+    except PolicyInvalid as exc:
+        return Outcome(exc.issues)
     try:
         policy = book.build(departement, national_text, text, "validate")
     except PolicyInvalid as exc:
@@ -106,7 +111,7 @@ def parse_pair(national: Path, local: Path | None) -> Pair:
     pair = Pair()
     for path in filter(None, (national, local)):
         try:
-            doc = parse_document(path.name, path.read_text(encoding="utf-8"))
+            doc = parse_document(path.name, read(path))
         except PolicyInvalid as exc:
             pair.issues += exc.issues
             continue

@@ -2,8 +2,14 @@
 
 from typing import Any
 
-import isodate
-
+from models.pathway import DeadlineKind
+from rules.deadlines import (
+    FOLLOW_UP_TOO_LONG,
+    MAX_DURATION,
+    MAX_FOLLOW_UP,
+    TOO_LONG,
+    parse_duration,
+)
 from rules.vocabulary import ACTIONS, FACTS
 
 
@@ -61,9 +67,14 @@ def check_action(name: str, params: dict[str, Any]) -> list[str]:
         elif pspec.kind == "code" and pspec.codes and value not in {c.value for c in pspec.codes}:
             shown = ", ".join(c.value for c in pspec.codes)
             problems.append(f"{name} : « {value} » n'est pas un {pname} possible ({shown})")
-        elif pspec.kind == "duration":
+        elif pspec.kind == "duration":  # the same bounds as in `deadlines`
+            follow_up = params.get("kind") == DeadlineKind.FOLLOW_UP_END
             try:
-                isodate.parse_duration(str(value))
-            except (isodate.ISO8601Error, ValueError):
-                problems.append(f"{name} : « {value} » n'est pas une durée ISO 8601 (PT72H, P2M…)")
+                parse_duration(
+                    str(value),
+                    MAX_FOLLOW_UP if follow_up else MAX_DURATION,
+                    FOLLOW_UP_TOO_LONG if follow_up else TOO_LONG,
+                )
+            except ValueError as exc:
+                problems.append(f"{name} : {exc}")
     return problems

@@ -17,6 +17,7 @@ from api.deps import EngineDep
 from api.errors import ApiError
 from api.permissions import Permission
 from api.security import Principal, require
+from models.departements import DEPARTEMENT_PATTERN
 from models.records import Household
 from models.schemas import InvalidInput
 from rules.book import NATIONAL, PolicyBook
@@ -24,7 +25,7 @@ from rules.document import PolicyInvalid
 from rules.dry_run import DryRunReport, dry_run
 
 router = APIRouter(prefix="/policies", tags=["Politiques des départements"])
-Departement = Annotated[str, Path(pattern=r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")]
+Departement = Annotated[str, Path(pattern=DEPARTEMENT_PATTERN)]
 
 
 class PolicyText(BaseModel):
@@ -75,7 +76,8 @@ def _invalid(exc: PolicyInvalid) -> ApiError:
 
 
 def _candidate(book: PolicyBook, departement: str, text: str) -> Any:
-    national = (book.policies_dir / f"{NATIONAL}.yaml").read_text(encoding="utf-8")
+    """Built from bytes and text both checked by rules/policy_text.decode (UTF-8, in build)."""
+    national = (book.policies_dir / f"{NATIONAL}.yaml").read_bytes()
     try:
         return book.build(departement, national, text, "candidate")
     except PolicyInvalid as exc:
