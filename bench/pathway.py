@@ -1,286 +1,291 @@
-"""Bench: the project path (HTTP -> FastAPI -> Temporal update -> activities -> SQLite) against
-bare Temporal (update-with-start on a trivial workflow), on one embedded dev server.
+"""Bench: the project path (HTTP -> FastAPI -> Temporal updates -> activities -> SQLite) against
+bare Temporal, on one embedded dev server, at several numbers of concurrent clients.
 
-    .venv/bin/python bench/pathway.py [--clients 20] [--operations 400] [--warmup 20]
+    .venv/bin/python bench/pathway.py [--clients 1,5,20] [--ops 400] [--warmup 20] [--rounds 2]
 
-The clients and the bare worker run in this process; the project's worker and API run in
-processes of their own, as `make up` runs them. It is a report, so it always exits 0.
+One operation a side is the same two round trips: the project's is a caseworker's first contact
+(POST /households: update-with-start) then flash evaluation (POST …/flash-evaluation: update),
+logged in through POST /auth/token with a real account; the bare one is update-with-start then
+one update on a trivial workflow (bench/bare.py). Every process runs as `make up` runs it: the
+project's worker and API, and the bare worker, each in its own process; the clients here.
+Everything it writes (app database, Temporal database, logs) is in a temporary directory.
+
+Exit status: 0 when every operation succeeded (targets met or not: it is a report), 1 as soon
+as one failed (any unexpected status, any exception), with the first errors.
 """
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import resource
-import signal
-import socket
-import subprocess
+import secrets
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio import workflow
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # first, always: bench/ (sys.path[0]) holds a rules.py
 
-ROOT = Path(__file__).parent.parent  # absolute: a script's __file__ is (Python >= 3.9)
-# Run as a script, the project packages live one level up. The sandbox re-runs this file for
-# each workflow: only the host sets the path.
-if not workflow.unsafe.in_sandbox() and str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import httpx  # noqa: E402
+import structlog  # noqa: E402
+from temporalio.client import Client, WithStartWorkflowOperation  # noqa: E402
+from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-# This module is re-imported inside the workflow sandbox: let it reuse the host's modules.
-with workflow.unsafe.imports_passed_through():
-    import httpx
-    import structlog
-    from temporalio.client import Client, WithStartWorkflowOperation
-    from temporalio.common import WorkflowIDConflictPolicy
-    from temporalio.testing import WorkflowEnvironment
-    from temporalio.worker import Worker
-
-    from api import examples
-    from core.db import migrate
-    from core.temporal import DATA_CONVERTER
-    from workflows import search_attributes as sa
+from api import examples  # noqa: E402
+from bench._common import (  # noqa: E402
+    Errors,
+    Failed,
+    Result,
+    Service,
+    child_pids,
+    cpu_seconds,
+    free_port,
+    level_report,
+    measure,
+    peak_rss_mib,
+    summary,
+)
+from bench.bare import BareWorkflow  # noqa: E402
+from core.db import make_engine, migrate  # noqa: E402
+from core.users import create_user  # noqa: E402
+from workflows import search_attributes as sa  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BARE_QUEUE = "bench-bare"
 PROJECT_QUEUE = "bench-siao"
-OP_TIMEOUT = 60.0  # seconds: a stuck operation fails instead of hanging the bench
-TARGET_THROUGHPUT = 0.5  # project ops/s >= 0.5 x bare
-TARGET_P99 = 2.0  # project p99 <= 2 x bare
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+CASEWORKER = ("bench-veille-sociale", ["veille_sociale"], ["75"])  # first line: report + flash
+
+Op = Callable[[int], Awaitable[None]]
 
 
-@workflow.defn(name="BenchBareWorkflow")
-class BareWorkflow:
-    """The least a pathway can be: a workflow that waits for one update, then ends."""
-
-    def __init__(self) -> None:
-        self.touched = False
-
-    @workflow.run
-    async def run(self) -> None:
-        await workflow.wait_condition(lambda: self.touched)
-
-    @workflow.update
-    def touch(self, n: int) -> int:
-        self.touched = True
-        return n
+def expect(response: httpx.Response, status: int, route: str) -> dict:
+    """The body, or a failure named by route (not by id) so identical failures read alike."""
+    if response.status_code != status:
+        raise Failed(f"{route} -> {response.status_code} {response.text[:300]}")
+    body: dict = response.json()
+    return body
 
 
-class Failed(Exception):
-    """A project endpoint answered with an unexpected status."""
-
-
-class Result:
-    rss: dict[str, float]
-
-    def __init__(self, name: str, elapsed: float, latencies: list[float], errors: list[str]):
-        self.rss = {}
-        self.name, self.elapsed, self.errors = name, elapsed, errors
-        self.latencies = sorted(latencies)
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
-
-    def pct(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        return self.latencies[min(len(self.latencies) - 1, int(p * len(self.latencies)))] * 1000
-
-
-async def measure(
-    name: str, op: Callable[[int], Awaitable[None]], total: int, clients: int
-) -> Result:
-    """`clients` loops share one bounded counter, so exactly `total` operations run."""
-    counter = iter(range(total))
-    latencies: list[float] = []
-    errors: list[str] = []
-
-    async def client_loop() -> None:
-        for i in counter:
-            started = time.perf_counter()
-            try:
-                await asyncio.wait_for(op(i), OP_TIMEOUT)
-            except Exception as exc:
-                errors.append(f"{type(exc).__name__}: {exc}"[:500])
-            else:
-                latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client_loop() for _ in range(clients)))
-    return Result(name, time.perf_counter() - started, latencies, errors)
-
-
-async def bench_bare(client: Client, args: argparse.Namespace) -> Result:
+def bare_op(client: Client) -> Op:
     async def op(n: int) -> None:
+        wid = f"bench-bare-{uuid.uuid4()}"
         start = WithStartWorkflowOperation(
             BareWorkflow.run,
-            id=f"bench-bare-{uuid.uuid4()}",
+            id=wid,
             task_queue=BARE_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
         await client.execute_update_with_start_workflow(
             BareWorkflow.touch, n, start_workflow_operation=start
         )
+        await client.get_workflow_handle(wid).execute_update(BareWorkflow.touch, n)
 
-    async with Worker(client, task_queue=BARE_QUEUE, workflows=[BareWorkflow]):
-        await measure("warmup", op, args.warmup, args.clients)
-        return await measure("bare Temporal", op, args.operations, args.clients)
-
-
-def expect(response: httpx.Response, status: int, route: str) -> dict:
-    """The body, or a failure named by route (not by id) so identical failures group."""
-    if response.status_code != status:
-        raise Failed(f"{route} -> {response.status_code} {response.text[:300]}")
-    return response.json()
+    return op
 
 
-def peak_rss_mib(pid: int) -> float:
-    """VmHWM: the peak resident memory of a live process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def project_op(http: httpx.AsyncClient) -> Op:
+    async def op(_: int) -> None:
+        first = await http.post("/households", json=examples.first_contact())
+        hid = expect(first, 201, "POST /households")["household_id"]
+        flash = await http.post(f"/households/{hid}/flash-evaluation", json=examples.flash())
+        expect(flash, 200, "POST /households/{id}/flash-evaluation")
+
+    return op
 
 
-async def bench_project(client: Client, workdir: Path, args: argparse.Namespace) -> Result:
-    """The embedded default as `make up` runs it: worker and API in processes of their own."""
+Side = tuple[str, Op, dict[str, int]]  # name, operation, the processes whose CPU it costs
+
+
+async def run_level(
+    clients: int, sides: list[Side], args: argparse.Namespace, e: Errors
+) -> list[Result]:
+    """Warm each side up, then measure `args.ops` operations a side in `args.rounds` alternating
+    chunks (bare, project, bare, project…): a load burst from elsewhere hits both sides alike."""
+    for name, op, _ in sides:
+        where = f"{name} @ {clients} client(s), warmup"
+        await measure(op, args.warmup, clients, args.timeout, e, where)
+    results = [Result(name, 0.0, []) for name, _, _ in sides]
+    cpu = [dict.fromkeys(pids, 0.0) for _, _, pids in sides]
+    for r in range(args.rounds):
+        share = args.ops // args.rounds + (r < args.ops % args.rounds)
+        for (name, op, pids), result, spent in zip(sides, results, cpu, strict=True):
+            before = {proc: cpu_seconds(pid) for proc, pid in pids.items()}
+            elapsed, latencies = await measure(
+                op, share, clients, args.timeout, e, f"{name} @ {clients} client(s)"
+            )
+            if e.seen:
+                return []
+            result.elapsed += elapsed
+            result.latencies += latencies
+            for proc, pid in pids.items():
+                spent[proc] += cpu_seconds(pid) - before[proc]
+    for result, spent in zip(results, cpu, strict=True):
+        result.latencies.sort()
+        result.cpu_ms = {proc: s * 1000 / len(result.latencies) for proc, s in spent.items()}
+    return results
+
+
+def project_env(workdir: Path, db_url: str, address: str) -> dict[str, str]:
+    """The caller's environment without its SIAO_* settings: nothing points at var/."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIAO_")}
+    env.update(
+        SIAO_ENVIRONMENT="development",
+        SIAO_DATABASE_URL=db_url,
+        SIAO_TEMPORAL_ADDRESS=address,
+        SIAO_TEMPORAL_TASK_QUEUE=PROJECT_QUEUE,
+        SIAO_POLICIES_ACCEPTED_DIR=str(workdir / "policies-accepted"),
+    )
+    return env
+
+
+async def start_api(http: httpx.AsyncClient, services: list[Service], timeout: float) -> None:
+    """Wait for /health (database and Temporal reachable), the processes still alive."""
+    for _ in range(int(timeout * 10)):
+        for service in services:
+            service.check()
+        try:
+            if (await http.get("/health")).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"the API did not answer /health within {timeout:.0f} s")
+
+
+async def log_in(http: httpx.AsyncClient, db_url: str) -> None:
+    """A real caseworker account in the bench's database, logged in through the real route."""
+    username, roles, departements = CASEWORKER
+    password = secrets.token_urlsafe(16)
+    engine = make_engine(db_url)
+    try:
+        create_user(engine, username, password, roles, departements, display_name="Bench")
+    finally:
+        engine.dispose()
+    form = {"username": username, "password": password}
+    token = expect(await http.post("/auth/token", data=form), 200, "POST /auth/token")
+    http.headers["Authorization"] = f"Bearer {token['access_token']}"
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> int:
     db_url = f"sqlite:///{workdir / 'siao-bench.db'}"
     migrate(db_url)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
-        port = sock.getsockname()[1]
-    env = {
-        **os.environ,
-        "SIAO_DATABASE_URL": db_url,
-        "SIAO_TEMPORAL_ADDRESS": client.service_client.config.target_host,
-        "SIAO_TEMPORAL_TASK_QUEUE": PROJECT_QUEUE,
-        "SIAO_LOG_LEVEL": "WARNING",
-    }
-    api_cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    procs = [
-        subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
-        subprocess.Popen(api_cmd, cwd=ROOT, env=env),
-    ]
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        dev_server_database_filename=str(workdir / "temporal.db"),
+        search_attributes=sa.ALL,
+        dev_server_extra_args=SQLITE_PRAGMAS,
+    )  # the bare side's client: plain Temporal (default data converter)
+    address = env.client.service_client.config.target_host
+    server = child_pids(os.getpid(), "temporal")  # the dev server the SDK started for us
+    temporal = {"temporal": server[0]} if len(server) == 1 else {}
+    services: list[Service] = []
+    errors, rows = Errors(), []
     try:
-        limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+        penv, port = project_env(workdir, db_url, address), free_port()
+        # As `make up` runs them (its log levels, uvicorn's access log), logs in the workdir.
+        uvicorn = ["-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+        for name, cmd in (
+            ("bare worker", ["-m", "bench.bare", address, BARE_QUEUE]),
+            ("worker", [str(ROOT / "worker.py")]),
+            ("API", uvicorn),
+        ):
+            services.append(Service(name, [sys.executable, *cmd], ROOT, penv, workdir))
+        bare_worker, worker, api = services
+        base, limits = f"http://127.0.0.1:{port}", httpx.Limits(max_connections=max(args.clients))
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=OP_TIMEOUT, trust_env=False
+            base_url=base, limits=limits, timeout=args.timeout, trust_env=False
         ) as http:
-            for _ in range(300):  # at most 30 s for the API to answer /health
-                if any(p.poll() is not None for p in procs):
-                    raise RuntimeError("the worker or the API stopped at start-up")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get("/health")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-
-            async def op(_: int) -> None:
-                first = await http.post("/households", json=examples.first_contact())
-                hid = expect(first, 201, "POST /households")["household_id"]
-                flash = await http.post(
-                    f"/households/{hid}/flash-evaluation", json=examples.flash()
-                )
-                expect(flash, 200, "POST /households/{id}/flash-evaluation")
-
-            await measure("warmup", op, args.warmup, args.clients)
-            result = await measure(
-                "project (first contact + flash)", op, args.operations, args.clients
-            )
-            result.rss = {
-                name: peak_rss_mib(p.pid) for name, p in zip(("worker", "API"), procs, strict=True)
-            }
-            return result
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGINT)
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def report(bare: Result, project: Result) -> None:
-    print(f"\n{'side':<34}{'ops':>6}{'errors':>8}{'ops/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for r in (bare, project):
-        print(
-            f"{r.name:<34}{len(r.latencies):>6}{len(r.errors):>8}{r.throughput:>10.1f}"
-            f"{r.pct(0.50):>10.1f}{r.pct(0.99):>10.1f}"
-        )
-    tput = project.throughput / bare.throughput if bare.throughput else 0.0
-    p99 = project.pct(0.99) / bare.pct(0.99) if bare.latencies else float("nan")
-    print(
-        f"\nthroughput ratio project/bare: {tput:.2f}  (target >= {TARGET_THROUGHPUT}) "
-        f"{'PASS' if tput >= TARGET_THROUGHPUT else 'FAIL'}"
-    )
-    print(
-        f"p99 ratio project/bare:        {p99:.2f}  (target <= {TARGET_P99}) "
-        f"{'PASS' if p99 <= TARGET_P99 else 'FAIL'}"
-    )
-    for r in (bare, project):
-        for error in sorted(set(r.errors))[:5]:  # distinct failures, so the cause is visible
-            print(f"  {r.name} error x{r.errors.count(error)}: {error}")
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(
-        f"peak RSS: bench process (clients, bare worker) {rss_mb:.0f} MiB, "
-        + ", ".join(f"project {name} {mib:.0f} MiB" for name, mib in project.rss.items())
-    )
-
-
-async def main(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="siao-bench-") as tmp:
-        workdir = Path(tmp)
-        env = await WorkflowEnvironment.start_local(
-            data_converter=DATA_CONVERTER,
-            dev_server_existing_path=str(BIN / "temporal"),
-            dev_server_database_filename=str(workdir / "temporal.db"),  # --db-filename
-            search_attributes=sa.ALL,
-            dev_server_extra_args=SQLITE_PRAGMAS,
-        )
-        try:
+            await start_api(http, services, timeout=90)
+            await log_in(http, db_url)
             print(
-                f"{args.clients} clients, {args.operations} operations per side "
-                f"(+{args.warmup} warmup)",
+                f"clients {args.clients}, {args.ops} operations a side per level in "
+                f"{args.rounds} alternating rounds (+{args.warmup} warmup); CPU ms/op: worker = "
+                "bench.bare (bare) or worker.py (project), API = uvicorn api.main:app, "
+                "temporal = the dev server",
                 flush=True,
             )
-            bare = await bench_bare(env.client, args)
-            print(f"bare done: {bare.throughput:.1f} ops/s", flush=True)
-            project = await bench_project(env.client, workdir, args)
-        finally:
-            await env.shutdown()
-    report(bare, project)
+            for clients in args.clients:
+                for service in services:
+                    service.check()
+                sides = [
+                    ("bare", bare_op(env.client), {"worker": bare_worker.pid, **temporal}),
+                    (
+                        "project",
+                        project_op(http),
+                        {"worker": worker.pid, "API": api.pid, **temporal},
+                    ),
+                ]
+                results = await run_level(clients, sides, args, errors)
+                if errors.seen:
+                    break
+                bare, project = results
+                rows.append((clients, bare, project))
+                print(level_report(clients, bare, project, args.ops, args.warmup), flush=True)
+            rss = {s.name: peak_rss_mib(s.pid) for s in services}
+    finally:
+        for service in reversed(services):  # API first, then the workers
+            service.stop()
+        await env.shutdown()
+    if errors.seen:
+        print(f"\nFAILED: {errors.report()}", file=sys.stderr)
+        for tail in filter(None, (service.tail() for service in services)):
+            print(tail, file=sys.stderr)
+        return 1
+    print(summary(rows))
+    bench_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(
+        f"peak RSS: clients {bench_mib:.0f} MiB, "
+        + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in rss.items())
+    )
+    return 0
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
-    parser.add_argument("--operations", type=int, default=400, help="measured ops per side")
-    parser.add_argument("--warmup", type=int, default=20, help="unmeasured ops per side first")
-    return parser.parse_args()
+def client_levels(text: str) -> list[int]:
+    levels = [int(n) for n in text.split(",") if n.strip()]
+    if not levels or min(levels) < 1:
+        raise argparse.ArgumentTypeError("a comma-separated list of positive integers")
+    return levels
 
 
-if __name__ == "__main__":
-    cli_args = parse_args()
-    # Keep the project's log rendering (a real cost per action) but out of the report.
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--clients", type=client_levels, default=[1, 5, 20], help="levels, e.g. 1,5,20"
+    )
+    parser.add_argument(
+        "--ops", "--operations", type=int, default=400, help="measured ops per side and level"
+    )
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured ops first, each time")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating chunks per level")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds before an op fails")
+    parser.add_argument("--workdir", type=Path, help="keep databases and logs here (default: tmp)")
+    args = parser.parse_args(argv)
+    if args.ops < 1 or args.rounds < 1 or args.warmup < 0 or args.timeout <= 0:
+        parser.error("--ops and --rounds must be >= 1, --warmup >= 0, --timeout > 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # The project's code run here (migrations, the account) logs nothing into the report.
     with open(os.devnull, "w") as devnull:
         structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
         logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's request log
-        asyncio.run(main(cli_args))
+        try:
+            if args.workdir:
+                args.workdir.mkdir(parents=True, exist_ok=True)
+                return asyncio.run(run(args, args.workdir.resolve()))
+            with tempfile.TemporaryDirectory(prefix="siao-bench-") as tmp:
+                return asyncio.run(run(args, Path(tmp)))
+        except (Failed, RuntimeError) as exc:  # at start-up: a process stopped, login refused
+            print(f"\nFAILED: {exc}", file=sys.stderr)
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

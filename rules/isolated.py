@@ -7,6 +7,8 @@ It is started with `spawn` (the worker runs threads; forking it would copy held 
 """
 
 import multiprocessing
+import os
+import resource
 import signal
 import threading
 from multiprocessing.connection import Connection
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger()
 REQUEST_TIMEOUT_SECONDS = 10.0  # an evaluation takes well under a millisecond
+# Fault injection for tests only: evaluating this département's rules crashes the child.
+CRASH_DEPARTEMENT = "SIAO_TEST_ENGINE_CRASH_DEPARTEMENT"
 _CONTEXT = multiprocessing.get_context("spawn")
 
 
@@ -38,21 +42,20 @@ def _serve(conn: Connection, policies_dir: Path, accepted_dir: Path | None) -> N
     from rules.engine import get_engine
 
     book = PolicyBook(policies_dir, accepted_dir, get_engine())
+    crash_on = os.environ.get(CRASH_DEPARTEMENT)
     while True:
         try:
             method, args = conn.recv()
         except (EOFError, OSError):
             return
         try:
+            if method == "crash" or (method == "evaluate" and args[0] == crash_on):
+                resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file for a drill
+                os.kill(os.getpid(), signal.SIGSEGV)  # what a native fault looks like
             if method == "evaluate":
                 reply: tuple[str, Any] = ("ok", book.evaluate(*args))
             elif method == "deadlines":
                 reply = ("ok", book.policy(*args).deadlines)
-            elif method == "crash":  # tests only: what a native fault looks like from here
-                import os
-
-                os.kill(os.getpid(), signal.SIGSEGV)
-                reply = ("ok", None)
             else:
                 reply = ("error", f"unknown method {method}")
         except PolicyInvalid as exc:  # an exception's pickle loses `issues`: send them

@@ -10,6 +10,7 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
@@ -43,13 +44,18 @@ RECORD_RETRY = RetryPolicy(
 )
 
 
+# How a local activity's last failure reaches the workflow (the SDK raises the activity's own
+# ApplicationError, a timeout, or an ActivityError wrapping either).
+FAILED = (ActivityError, ApplicationError, ActivityTimeout)
+
+
 class ActionNotRecorded(ApplicationError):
     pass
 
 
-def _reason(exc: ActivityError) -> str:
+def _reason(exc: BaseException) -> str:
     """The failure's own words (activities put no personal data in them), bounded."""
-    cause = exc.cause
+    cause = exc.cause if isinstance(exc, ActivityError) and exc.cause else exc
     text = cause.message if isinstance(cause, ApplicationError) else type(cause).__name__
     return str(text)[:250]
 
@@ -63,7 +69,7 @@ async def evaluate(departement: str, facts: dict) -> Evaluation | str:
             start_to_close_timeout=TIMEOUT,
             retry_policy=EVALUATE_RETRY,
         )
-    except ActivityError as exc:
+    except FAILED as exc:
         return _reason(exc)
 
 
@@ -76,7 +82,7 @@ async def deadlines(departement: str) -> DeadlineDurations | str:
             start_to_close_timeout=TIMEOUT,
             retry_policy=EVALUATE_RETRY,
         )
-    except ActivityError as exc:
+    except FAILED as exc:
         return _reason(exc)
 
 
@@ -89,7 +95,7 @@ async def apply(inp: ApplyActionInput) -> bool:
             start_to_close_timeout=TIMEOUT,
             retry_policy=APPLY_RETRY,
         )
-    except ActivityError as exc:
+    except FAILED as exc:
         workflow.logger.error("action_not_recorded", extra={"reason": _reason(exc)})
         raise ActionNotRecorded(
             "L'action n'a pas pu être enregistrée ; rien n'a changé, réessayez.",
@@ -107,7 +113,7 @@ async def alert_policy_failure(inp: PolicyFailureInput) -> None:
             start_to_close_timeout=TIMEOUT,
             retry_policy=APPLY_RETRY,
         )
-    except ActivityError as exc:
+    except FAILED as exc:
         workflow.logger.error("policy_failure_not_recorded", extra={"reason": _reason(exc)})
 
 
@@ -121,7 +127,7 @@ async def record_missed(inp: MissedDeadlineInput) -> None:
             start_to_close_timeout=TIMEOUT,
             retry_policy=RECORD_RETRY,
         )
-    except ActivityError as exc:
+    except FAILED as exc:
         workflow.logger.error("missed_deadline_not_recorded", extra={"reason": _reason(exc)})
 
 
@@ -133,5 +139,5 @@ async def purge(inp: PurgeInput) -> None:
             start_to_close_timeout=TIMEOUT,
             retry_policy=RECORD_RETRY,
         )
-    except ActivityError as exc:
+    except FAILED as exc:
         workflow.logger.error("purge_failed", extra={"reason": _reason(exc)})

@@ -1,0 +1,198 @@
+"""Helpers of bench/pathway.py: timed client loops, processes and their CPU, the report."""
+
+import asyncio
+import math
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+TARGET_THROUGHPUT = 0.5  # project ops/s >= 0.5 x bare
+TARGET_P99 = 2.0  # project p99 <= 2 x bare
+
+
+class Failed(Exception):
+    """An endpoint answered with a status other than the expected one."""
+
+
+@dataclass
+class Errors:
+    """Every failed operation, in order; the first one stops all clients (fail fast)."""
+
+    seen: list[str] = field(default_factory=list)
+
+    def add(self, where: str, exc: BaseException) -> None:
+        self.seen.append(f"{where}: {type(exc).__name__}: {exc or 'no answer in time'}"[:600])
+
+    def report(self, first: int = 5) -> str:
+        lines = [f"{len(self.seen)} operation(s) failed; the first:"]
+        lines += [f"  {e}" for e in self.seen[:first]]
+        return "\n".join(lines)
+
+
+@dataclass
+class Result:
+    side: str
+    elapsed: float
+    latencies: list[float]  # seconds, sorted
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # process -> CPU ms per operation
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def pct(self, p: float) -> float:
+        """The p-quantile latency in ms (nearest rank)."""
+        if not self.latencies:
+            return math.nan
+        rank = max(1, math.ceil(p * len(self.latencies)))
+        return self.latencies[rank - 1] * 1000
+
+
+async def measure(
+    op: Callable[[int], Awaitable[None]],
+    total: int,
+    clients: int,
+    timeout: float,
+    errors: Errors,
+    where: str,
+) -> tuple[float, list[float]]:
+    """`clients` loops share one counter, so exactly `total` operations run (unless one fails:
+    then the others stop). Returns the elapsed seconds and the sorted latencies."""
+    counter = iter(range(total))
+    latencies: list[float] = []
+
+    async def client_loop() -> None:
+        for i in counter:
+            if errors.seen:
+                return
+            started = time.perf_counter()
+            try:
+                await asyncio.wait_for(op(i), timeout)
+            except Exception as exc:
+                errors.add(where, exc)
+                return
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    return time.perf_counter() - started, sorted(latencies)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (all its threads), from /proc (Linux)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def child_pids(parent: int, name: str) -> list[int]:
+    """Live children of `parent` whose command name is `name`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if ppid == parent and comm == name:
+            found.append(int(entry.name))
+    return found
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM: the peak resident memory of a live process."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
+        return int(sock.getsockname()[1])
+
+
+class Service:
+    """A process of the stack, its output in a log file of the work directory."""
+
+    def __init__(self, name: str, cmd: list[str], cwd: Path, env: dict[str, str], logs: Path):
+        self.name, self.log = name, logs / f"{name.replace(' ', '-')}.log"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def check(self) -> None:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.name} stopped (code {self.proc.returncode})\n{self.tail()}")
+
+    def tail(self, lines: int = 15) -> str:
+        text = self.log.read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join([f"-- {self.name}, last lines of its log:"] + text if text else [])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b and not math.isnan(b) else math.nan
+
+
+def level_report(clients: int, bare: Result, project: Result, ops: int, warmup: int) -> str:
+    head = f"{'side':<10}{'ops/s':>8}{'p50 ms':>9}{'p99 ms':>9}   CPU ms/op:"
+    head += f"{'worker':>8}{'API':>8}{'temporal':>10}"
+    lines = [f"\n== {clients} client(s): {ops} operations a side (+{warmup} warmup) ==", head]
+    for r in (bare, project):
+        cpu = "".join(
+            f"{r.cpu_ms[k]:>{w}.1f}" if k in r.cpu_ms else f"{'-':>{w}}"
+            for k, w in (("worker", 8), ("API", 8), ("temporal", 10))
+        )
+        lines.append(
+            f"{r.side:<10}{r.throughput:>8.1f}{r.pct(0.5):>9.1f}{r.pct(0.99):>9.1f}{'':>13}{cpu}"
+        )
+    tput = _ratio(project.throughput, bare.throughput)
+    p50 = _ratio(project.pct(0.5), bare.pct(0.5))
+    p99 = _ratio(project.pct(0.99), bare.pct(0.99))
+    lines.append(
+        f"ratio project/bare @ {clients}: throughput {tput:.3f} "
+        f"(target >= {TARGET_THROUGHPUT}: {'met' if tput >= TARGET_THROUGHPUT else 'NOT met'}), "
+        f"p50 {p50:.3f}, p99 {p99:.3f} "
+        f"(target <= {TARGET_P99}: {'met' if p99 <= TARGET_P99 else 'NOT met'})"
+    )
+    return "\n".join(lines)
+
+
+def summary(rows: list[tuple[int, Result, Result]]) -> str:
+    lines = [
+        "\nsummary (project/bare)",
+        f"{'clients':>7}{'bare ops/s':>12}{'project ops/s':>15}{'tput ratio':>12}"
+        f"{'p50 ratio':>11}{'p99 ratio':>11}",
+    ]
+    for clients, bare, project in rows:
+        lines.append(
+            f"{clients:>7}{bare.throughput:>12.1f}{project.throughput:>15.1f}"
+            f"{_ratio(project.throughput, bare.throughput):>12.3f}"
+            f"{_ratio(project.pct(0.5), bare.pct(0.5)):>11.3f}"
+            f"{_ratio(project.pct(0.99), bare.pct(0.99)):>11.3f}"
+        )
+    return "\n".join(lines)

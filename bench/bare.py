@@ -1,0 +1,48 @@
+"""The bare side of bench/pathway.py: the least a pathway can be, and its worker process.
+
+    .venv/bin/python -m bench.bare ADDRESS TASK_QUEUE    (bench/pathway.py starts it)
+
+Plain Temporal: the SDK's default data converter and sandbox, none of the project's code.
+"""
+
+import asyncio
+import contextlib
+import sys
+
+from temporalio import workflow
+
+UPDATES = 2  # as a pathway's first contact (update-with-start) and flash evaluation (update)
+
+
+@workflow.defn(name="BenchBareWorkflow")
+class BareWorkflow:
+    """Waits for two updates, then ends."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.updates >= UPDATES)
+
+    @workflow.update
+    def touch(self, n: int) -> int:
+        self.updates += 1
+        return n
+
+
+async def serve(address: str, task_queue: str) -> None:
+    # Imported here: the workflow sandbox re-imports this module for each workflow.
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    client = await Client.connect(address)
+    await Worker(client, task_queue=task_queue, workflows=[BareWorkflow]).run()
+
+
+if __name__ == "__main__":
+    # The workflow from `bench.bare`, not from `__main__`: the sandbox re-imports it by name.
+    from bench.bare import serve as serve_named
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_named(sys.argv[1], sys.argv[2]))
