@@ -9,15 +9,17 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.consistency import ConsistencyActivities
 from activities.pathway import PathwayActivities
 from core.db import get_engine
 from core.logging import configure_logging, log
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from rules.isolated import shared_policies
+from workflows.consistency import ConsistencyCheckWorkflow, ensure_daily_check_schedule
 from workflows.pathway import PathwayWorkflow
 
-WORKFLOWS = [PathwayWorkflow]
+WORKFLOWS = [PathwayWorkflow, ConsistencyCheckWorkflow]
 # Our deterministic helper modules are loaded once, not again in each workflow's sandbox.
 RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
     "models",
@@ -35,6 +37,7 @@ def build_worker(
     # The rules engine is native code: it runs in a child process that may crash alone.
     policies = shared_policies(settings.policies_dir, settings.policies_accepted_dir)
     acts = PathwayActivities(engine=engine, policies=policies)
+    checks = ConsistencyActivities(engine=engine, settings=settings)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -46,6 +49,7 @@ def build_worker(
             acts.record_policy_failure,
             acts.purge_personal_data,
             acts.load_deadlines,  # still used by pathways started before the rules engine
+            checks.check_consistency,
         ],
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
@@ -57,6 +61,7 @@ async def main() -> None:
     configure_logging()
     settings = get_settings()
     client = await connect(settings)
+    await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
         worker = build_worker(client, settings, get_engine(), executor)
         log.info(
