@@ -120,3 +120,13 @@ def line_of(root: yaml.Node | None, path: Path_) -> int | None:
             break
         line = node.start_mark.line + 1
     return line
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:  # a repeated object is written out again
+        return True
+
+
+def dump(doc: Any) -> str:
+    """A policy document as text that `load` accepts: UTF-8, no anchors, in the given order."""
+    return yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False)

@@ -55,3 +55,20 @@ def test_bench_runs_and_prints_its_ratios(tmp_path: Path) -> None:
     assert not re.search(r"\bnan\b", out), out  # every side measured something
     assert (workdir / "siao-bench.db").exists()  # its own database, not var/siao.db
     assert (workdir / "temporal.db").exists()
+
+
+def test_rules_bench_runs_every_side_and_its_dry_run() -> None:
+    """bench/rules.py: the wrapper, raw durable_rules, the engine's child, and a dry-run."""
+    cmd = [sys.executable, str(ROOT / "bench" / "rules.py"), "--evaluations", "300"]
+    cmd += ["--dry-run-rows", "300", "--warmup", "10"]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    for line in (
+        r"^A wrapper \(PolicyBook\.evaluate\)\s+300\s+\d+",
+        r"^B raw durable_rules \(same definition\)\s+300\s+\d+",
+        r"^C wrapper in the worker's engine child\s+300\s+\d+",
+        rf"^ratio wrapper/raw: {NUMBER}",
+        rf"^engine in a child process: {NUMBER}x the wrapper",
+        r"^dry-run \(rules\.dry_run\.dry_run\).*300 rows in .* PASS; households' decisions: \d+",
+    ):
+        assert re.search(line, result.stdout, re.M), result.stdout
