@@ -207,9 +207,7 @@ def main(args: argparse.Namespace) -> None:
     verdict = ("PASS" if ratio >= TARGET_RATIO else "FAIL") if spec else "n/a (no rules)"
     print(f"\nratio wrapper/raw: {ratio:.2f}  (target >= {TARGET_RATIO}) {verdict}")
     cost = (1 / isolated - 1 / wrapper) * 1e6
-    print(
-        f"engine in a child process: {isolated / wrapper:.2f}x the wrapper, +{cost:.0f} µs/eval"
-    )
+    print(f"engine in a child process: {isolated / wrapper:.2f}x the wrapper, +{cost:.0f} µs/eval")
 
     # 6. dry-run of a candidate: the département's file with one more rule
     text = candidate_text(book, dep, (ROOT / "policies" / f"{dep}.yaml").read_text())
