@@ -83,7 +83,7 @@ async def live_state(
     client: Client, row: Row, listed: bool, report: CheckReport
 ) -> PathwayState | None:
     """The workflow's state; None (and the reason in the report) when there is none to read."""
-    handle = client.get_workflow_handle_for(PathwayWorkflow.run, row.workflow_id)
+    handle = client.get_workflow_handle(row.workflow_id)  # typed by each call below
     ids = {"household_id": row.household_id, "workflow_id": row.workflow_id}
     try:
         if not listed:  # the visibility list may lag: ask the execution itself

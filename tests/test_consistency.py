@@ -118,7 +118,7 @@ async def terminate(client: Client, household_ids: list[str]) -> None:
 
 
 async def live(client: Client, household_id: str) -> PathwayState:
-    handle = client.get_workflow_handle_for(PathwayWorkflow.run, workflow_id(household_id))
+    handle = client.get_workflow_handle(workflow_id(household_id))
     return PathwayState.model_validate(await handle.query(PathwayWorkflow.state_query))
 
 
