@@ -288,4 +288,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The report is out. Leave without interpreter finalisation: the Temporal SDK's Rust
+    # runtime may still call into Python then (« Fatal Python error: PyGILState_Release »).
+    os._exit(code)
