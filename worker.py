@@ -10,7 +10,9 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.consistency import ConsistencyActivities
+from activities.housekeeping import run_periodically
 from activities.pathway import PathwayActivities
+from core.audit import key_from_settings
 from core.db import get_engine
 from core.logging import configure_logging, log
 from core.settings import Settings, get_settings
@@ -60,6 +62,7 @@ def build_worker(
 async def main() -> None:
     configure_logging()
     settings = get_settings()
+    key_from_settings(settings)  # the audit chain's key: refused at its default outside dev
     client = await connect(settings)
     await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
@@ -69,7 +72,12 @@ async def main() -> None:
             task_queue=settings.temporal_task_queue,
             address=settings.temporal_address,
         )
-        await worker.run()
+        # The audit chain's head to the log, stale staged entries purged: now and hourly.
+        housekeeping = asyncio.create_task(run_periodically(get_engine()))
+        try:
+            await worker.run()
+        finally:
+            housekeeping.cancel()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ Rows and workflows younger than SETTLE (the API's update wait plus a margin) are
 next run: an action may be between its database write and its workflow update, a first contact
 may have started its workflow and not yet written its household. `repair` rewrites the read
 model from the workflow (compare-and-set on `updated_at`, so a concurrent action wins) and
-deletes the stale pending submissions (they hold names and notes). It never deletes a workflow
+deletes the stale pending submissions (they hold names and notes). The check Temporal runs
+(the daily schedule) deletes those stale submissions even without `repair`: personal data
+kept for no purpose (ConsistencyCheckInput.purge_stale). It never deletes a workflow
 or a household: those orphans need a person to look at them.
 """
 
@@ -31,6 +33,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.consistency_db import Row, load_rows, purge, repair_row, stale_submissions, utc
 from api.actions import UPDATE_WAIT_SECONDS
+from core.scrub import scrub
 from core.settings import Settings
 from models.consistency import (
     CheckReport,
@@ -140,9 +143,11 @@ async def check(
     repair: bool,
     now: datetime,
     household_ids: Collection[str] | None = None,
+    purge_stale: bool = False,
 ) -> CheckReport:
     """Compare, list, and with `repair` fix what can be fixed. `household_ids` limits the
-    check to those households and their workflows (None: all)."""
+    check to those households and their workflows (None: all). Stale pending submissions are
+    purged with `repair` or `purge_stale` (the scheduled check always purges them)."""
     now = utc(now)
     scope = frozenset(household_ids) if household_ids is not None else None
     report = CheckReport(checked_at=now, repair=repair, settle_seconds=int(SETTLE.total_seconds()))
@@ -178,8 +183,10 @@ async def check(
                 )
             )
     stale = await asyncio.to_thread(stale_submissions, engine, now - SETTLE, scope)
-    for submission in stale if repair else []:
+    for submission in stale if repair or purge_stale else []:
         submission.purged = await asyncio.to_thread(purge, engine, submission)
+    if any(s.purged for s in stale):  # and no copy left in the database files
+        await asyncio.to_thread(scrub, engine, {"submission"})
     report.stale_submissions = stale
     report.differences.sort(key=lambda d: (d.household_id, d.field))
     report.stale_submissions.sort(key=lambda s: (s.created_at, s.submission_id))
@@ -206,6 +213,7 @@ class ConsistencyActivities:
             repair=inp.repair,
             now=datetime.now(UTC),
             household_ids=inp.household_ids,
+            purge_stale=inp.purge_stale,
         )
         log.info(
             "consistency_checked", repair=inp.repair, remaining=report.remaining, **report.counts()

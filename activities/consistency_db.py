@@ -4,10 +4,11 @@ and the pending submissions, repair a row with compare-and-set, purge a stale su
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from core import audit
 from models.consistency import StaleSubmission
@@ -106,12 +107,15 @@ def stale_submissions(
 
 
 def purge(engine: Engine, stale: StaleSubmission) -> bool:
-    """Delete a still-pending submission (never one applied meanwhile); audited."""
+    """Delete a still-pending submission (never one applied meanwhile), audited in the same
+    transaction."""
     pending = (col(Submission.id) == stale.submission_id, col(Submission.status) == "pending")
-    with engine.begin() as conn:
-        payload = conn.execute(select(col(Submission.payload)).where(*pending)).scalar_one_or_none()
-        deleted = conn.execute(delete(Submission).where(*pending)).rowcount == 1
-    if deleted:
+
+    def work(session: Session) -> bool:
+        payload = session.execute(select(col(Submission.payload)).where(*pending)).scalar()
+        deleted = session.execute(delete(Submission).where(*pending))
+        if deleted.rowcount != 1:  # type: ignore[attr-defined]
+            return False
         audit.record(
             engine,
             actor="system",
@@ -120,5 +124,17 @@ def purge(engine: Engine, stale: StaleSubmission) -> bool:
             household_id=stale.household_id,
             fields=sorted(payload or {}),
             purpose="saisie jamais appliquée par le parcours (contrôle de cohérence)",
+            departement=departement_of(stale.action, payload),
+            session=session,
         )
-    return deleted
+        return True
+
+    return audit.transaction(engine, work)
+
+
+def departement_of(action: str, payload: Any) -> str | None:
+    """A first contact's entry names its département (its household row never came)."""
+    if action == "report" and isinstance(payload, dict):
+        value = payload.get("departement")
+        return value if isinstance(value, str) else None
+    return None  # the household's own, looked up when audited

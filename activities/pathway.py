@@ -1,5 +1,6 @@
 """Activities of the pathway workflow. Dependencies are injected so tests use a real test DB."""
 
+import asyncio
 import hashlib
 import os
 from dataclasses import dataclass
@@ -10,11 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.decisions import decision_detail, policy_failure_alert, record_decisions
 from activities.writers import WRITERS
-from core import audit, erasure
+from core import erasure
 from core.db import session_scope
+from core.scrub import scrub
 from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
 from models.pathway import (
     Action,
@@ -179,20 +182,29 @@ class PathwayActivities:
             )
 
     @activity.defn(name="purge_personal_data")
-    def purge_personal_data(self, inp: PurgeInput) -> None:
-        """The post-housing window is over: erase the personal data, keep the anonymous trace.
-        Temporal holds none by design; its history expires with the namespace's retention."""
-        if erasure.erase_household(self.engine, inp.household_id):
-            audit.record(
-                self.engine,
-                actor="system",
-                action="effacement",
-                record="ménage",
-                household_id=inp.household_id,
-                fields=["toutes"],
-                purpose="fin de la fenêtre de suivi post-logement (purge automatique)",
-            )
-        log.info("personal_data_purged", household_id=inp.household_id)
+    async def purge_personal_data(self, inp: PurgeInput) -> None:
+        """The post-housing window is over: erase the personal data (audited in the same
+        transaction), keep the anonymous trace, then delete every Temporal run of the pathway
+        like DELETE /households/{id} does, this one last (it is terminated and deleted)."""
+        touched = await asyncio.to_thread(
+            erasure.erase_rows,
+            self.engine,
+            inp.household_id,
+            "system",
+            "fin de la fenêtre de suivi post-logement (purge automatique)",
+        )
+        log.info("personal_data_purged", household_id=inp.household_id, erased=bool(touched))
+        info = activity.info()
+        try:
+            if info.workflow_id:
+                wid, run_id = info.workflow_id, info.workflow_run_id
+                await erasure.delete_runs(activity.client(), wid, run_id)
+        except RPCError as exc:
+            if exc.status is not RPCStatusCode.UNIMPLEMENTED:  # a test server without delete
+                raise
+        finally:  # and no copy left in the database files (SQLite may wait for a reader)
+            if touched:
+                await asyncio.to_thread(scrub, self.engine, touched)
 
     @activity.defn(name="record_missed_deadline")
     def record_missed_deadline(self, inp: MissedDeadlineInput) -> None:

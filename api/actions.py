@@ -6,12 +6,14 @@ dates and coded facts go to Temporal. A refused action leaves nothing behind.
 
 import asyncio
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     Client,
@@ -28,6 +30,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import redaction
 from api.deps import ActionContext
 from api.errors import ApiError
 from api.security import household_for
@@ -54,6 +57,37 @@ def submission_id(action: Action, idempotency_key: str | None, actor: str) -> st
     return prefix + digest[: SUBMISSION_ID_LENGTH - len(prefix)]
 
 
+def request_digest(body: BaseModel | None) -> str:
+    """SHA-256 of the body as the client sent it (fields it left out are not filled with their
+    defaults, so a retry that omits a default date digests the same)."""
+    sent = body.model_dump(mode="json", exclude_unset=True) if body is not None else {}
+    canonical = json.dumps(sent, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _key_conflict(existing: Submission, household_id: str, action: Action, digest: str) -> str:
+    """What differs from the entry first staged under this key ("" when it is a true retry)."""
+    if existing.action != action:
+        earlier = next((a.label for a in Action if a.value == existing.action), existing.action)
+        return f"cette clé a déjà servi pour une autre action (« {earlier} »)"
+    if existing.household_id != household_id:
+        return "cette clé a déjà servi pour un autre ménage"
+    if existing.request_digest is not None and existing.request_digest != digest:
+        return "cette clé a déjà servi pour la même action avec un autre contenu"
+    return ""
+
+
+def _same_key_elsewhere(session: Session, ctx: ActionContext, action: Action) -> Submission | None:
+    """An entry of another action staged under the same key by the same account (the key is
+    part of each action's entry id, so it is looked up under each of the other actions)."""
+    if ctx.idempotency_key is None:
+        return None
+    others = [
+        submission_id(other, ctx.idempotency_key, ctx.actor) for other in Action if other != action
+    ]
+    return session.exec(select(Submission).where(col(Submission.id).in_(others))).first()
+
+
 def staged_household(engine: Engine, sid: str) -> str | None:
     """The household a first contact already staged under this id (a retried request)."""
     with session_scope(engine) as session:
@@ -78,9 +112,12 @@ def _stage(
     action: Action,
     payload: dict,
     departement: str | None,
+    digest: str,
 ) -> tuple[str, bool]:
-    """Stage the entry; (its update id, whether it was staged already by an earlier try)."""
-    with session_scope(ctx.engine) as session:
+    """Stage the entry; (its update id, whether it was staged already by an earlier try). The
+    entry and its audit row commit together (a lost race with another writer is run again)."""
+
+    def stage(session: Session) -> tuple[str, bool]:
         if action is Action.REPORT:
             if ctx.principal and departement not in ctx.principal.departements:
                 raise ApiError(403, "Accès refusé : ce département n'est pas le vôtre.")
@@ -88,28 +125,42 @@ def _stage(
             household_for(session, ctx.principal, household_id)  # 404 outside the scope
         elif session.get(Household, household_id) is None:
             raise ApiError(404, "Ménage inconnu.")
-        existing = session.get(Submission, sid)
+        existing = session.get(Submission, sid) or _same_key_elsewhere(session, ctx, action)
         if existing is not None:
-            if existing.household_id != household_id or existing.action != action:
-                raise ApiError(409, "Cette clé d'idempotence a déjà servi pour une autre action.")
+            conflict = _key_conflict(existing, household_id, action, digest)
+            if conflict:  # a reused key never returns another request's result
+                raise ApiError(
+                    422,
+                    "Clé d'idempotence déjà utilisée pour une autre requête : rien n'a été "
+                    "enregistré. Une nouvelle saisie demande une nouvelle clé.",
+                    erreurs=[{"champ": "Idempotency-Key", "message": conflict}],
+                )
             return _update_id(existing), True  # a retry: dedup'd by update id and activity
         submission = Submission(
-            id=sid, household_id=household_id, action=action, payload=payload, actor=ctx.actor
+            id=sid,
+            household_id=household_id,
+            action=action,
+            payload=payload,
+            actor=ctx.actor,
+            request_digest=digest,
         )
         session.add(submission)
         session.flush()
-        update_id = _update_id(submission)
-    if ctx.principal is not None:  # who wrote which personal fields, and why
-        audit.record(
-            ctx.engine,
-            actor=ctx.actor,
-            action="écriture",
-            record=action.label,
-            household_id=household_id,
-            fields=sorted(payload),
-            purpose=action.label,
-        )
-    return update_id, False
+        if ctx.principal is not None:  # who wrote which personal fields, and why
+            audit.record(
+                ctx.engine,
+                actor=ctx.actor,
+                action="écriture",
+                record=action.label,
+                household_id=household_id,
+                fields=sorted(payload),
+                purpose=action.label,
+                departement=departement,  # a first contact: no household row yet
+                session=session,
+            )
+        return _update_id(submission), False
+
+    return audit.transaction(ctx.engine, stage)
 
 
 def _unstage(engine: Engine, sid: str) -> None:
@@ -133,7 +184,7 @@ async def send(
     sid = submission_id(action, ctx.idempotency_key, actor)
     payload = body.model_dump(mode="json") if body is not None else {}
     update_id, retried = await run_in_threadpool(
-        _stage, ctx, sid, household_id, action, payload, departement
+        _stage, ctx, sid, household_id, action, payload, departement, request_digest(body)
     )
     inp = ActionInput(
         action=action, submission_id=sid, occurred_at=occurred_at, actor=actor, **fields
@@ -191,8 +242,18 @@ async def send(
             "réessayez avec la même clé d'idempotence.",
         ) from exc
     if retried:  # the update's result is as of its first try: show the pathway as it is now
-        return await read_state(client, household_id)
-    return PathwayView.of(PathwayState.model_validate(state), wid)
+        return await disclose(ctx, await read_state(client, household_id))
+    return await disclose(ctx, PathwayView.of(PathwayState.model_validate(state), wid))
+
+
+async def disclose(ctx: ActionContext, view: PathwayView) -> PathwayView:
+    """The answer as its caller may read it: the one rule of api/redaction.py."""
+    seen = await run_in_threadpool(
+        lambda: redaction.viewer(
+            ctx.principal, stage=view.stage.value, departement=view.departement, book=ctx.book
+        )
+    )
+    return redaction.pathway(view, seen)
 
 
 def _closed(detail: str) -> ApiError:

@@ -1,7 +1,7 @@
 """Dependencies shared by the routers: settings, database engine, Temporal client, actor."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
@@ -10,6 +10,9 @@ from temporalio.client import Client
 from api.errors import ApiError
 from api.security import CurrentPrincipal, Principal
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from rules.book import PolicyBook
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -58,9 +61,11 @@ class ActionContext:
     actor: str
     idempotency_key: str | None = None
     principal: "Principal | None" = None  # None only for trusted in-process callers
+    book: "PolicyBook | None" = None  # what the rules reveal, for the answer's redaction
 
 
 def get_action_context(
+    request: Request,
     settings: SettingsDep,
     engine: EngineDep,
     client: TemporalDep,
@@ -69,7 +74,8 @@ def get_action_context(
 ) -> ActionContext:
     # The timeline records the account's opaque id, not a name.
     actor = f"agent-{principal.user_id}"
-    return ActionContext(client, engine, settings.temporal_task_queue, actor, key, principal)
+    book: PolicyBook = request.app.state.book
+    return ActionContext(client, engine, settings.temporal_task_queue, actor, key, principal, book)
 
 
 ActionContextDep = Annotated[ActionContext, Depends(get_action_context)]

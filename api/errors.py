@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from core.audit import AuditUnavailable
 from core.logging import log
 from models.schemas import InvalidInput, Problem
 
@@ -56,6 +57,8 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 INVALID_INPUT: dict[int | str, dict[str, Any]] = {
     422: {"model": InvalidInput, "description": "Saisie invalide : un message par champ en cause"},
+    # api/perimeter.py: refused before it is read, whatever the route
+    413: problem("Requête trop volumineuse (256 Kio au plus ; 4 Mio pour /codec)"),
 }
 
 
@@ -70,6 +73,9 @@ class ApiError(Exception):
 def french(error: dict[str, Any]) -> str:
     if error["type"] == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":  # named: a misspelt field must not go unnoticed
+        name = error["loc"][-1] if error.get("loc") else "?"
+        return f"champ inconnu « {name} » : vérifiez son nom (rien n'a été enregistré)"
     template = MESSAGES.get(error["type"])
     if template is None:
         return "valeur invalide"
@@ -123,6 +129,14 @@ def install(app: FastAPI) -> None:
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(
             status_code=exc.status, content={"detail": exc.detail, **exc.extra}, headers=exc.headers
+        )
+
+    @app.exception_handler(AuditUnavailable)
+    async def _audit_busy(_: Request, exc: AuditUnavailable) -> JSONResponse:
+        log.error("audit_unavailable")  # every retry lost its race: nothing was written
+        return JSONResponse(
+            status_code=503,
+            content={"detail": "Journal d'audit saturé : rien n'a été enregistré, réessayez."},
         )
 
     @app.exception_handler(Exception)

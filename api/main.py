@@ -6,8 +6,20 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api import errors
-from api.routers import auth, codec, health, households, policies, privacy, records, statistics
+from api import errors, perimeter
+from api.routers import (
+    auth,
+    codec,
+    docs,
+    health,
+    households,
+    policies,
+    privacy,
+    records,
+    statistics,
+    users,
+)
+from core.audit import key_from_settings
 from core.codec import key_ring_from_settings
 from core.db import get_engine
 from core.logging import configure_logging
@@ -38,8 +50,19 @@ def create_app(
     settings = settings or get_settings()
     check_secrets(settings)  # default secrets are refused outside development
     key_ring_from_settings(settings)  # and so are missing or default encryption keys
+    key_from_settings(settings)  # and the audit chain's HMAC key
 
-    app = FastAPI(title="SIAO — parcours", version="0.1.0", description=DESCRIPTION)
+    # The documentation is served by api.routers.docs, from the app's own files (no CDN).
+    app = FastAPI(
+        title="SIAO — parcours",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_middleware(perimeter.BodySizeLimit)  # 413 past the limit, chunked bodies included
+    # Added last, so outermost: the 413 above gets the headers too.
+    app.add_middleware(perimeter.SecurityHeaders, hsts=settings.environment != "development")
     app.state.settings = settings
     app.state.engine = engine or get_engine()
     app.state.temporal = None
@@ -48,10 +71,11 @@ def create_app(
     app.state.book = PolicyBook(settings.policies_dir, None, get_rules_engine())
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(
         auth.router, responses={**errors.INVALID_INPUT, 401: errors.AUTH_ERRORS[401]}
     )
-    for router in (households, records, policies, privacy, codec, statistics):
+    for router in (households, records, policies, privacy, codec, statistics, users):
         app.include_router(router.router, responses={**errors.AUTH_ERRORS, **errors.INVALID_INPUT})
     return app
 

@@ -4,7 +4,8 @@ only for those who accompany the household."""
 
 from enum import StrEnum
 
-from models.pathway import Action
+from models.pathway import Action, DeadlineKind
+from models.transitions import CLEARS
 from models.users import Role
 
 
@@ -61,6 +62,19 @@ MATRIX: dict[Role, frozenset[Permission]] = {
 STRUCTURE_SCOPED = frozenset({Role.GESTIONNAIRE, Role.BAILLEUR})
 # Commission members see sensitive fields only for the households on their agenda.
 AGENDA_STAGES = frozenset({"in_depth_evaluated", "commission"})
+AGENDA_ONLY = frozenset({Role.COMMISSION.value, *STRUCTURE_SCOPED})
+
+
+def sees_sensitive(roles: frozenset[str], permissions: frozenset["Permission"], stage: str) -> bool:
+    """Need to know: health, administrative status and violence for those who accompany the
+    household (lead referent, coordinator), and for commission members while it is on their
+    agenda. The one rule every answer follows (api/redaction.py)."""
+    if Permission.READ_SENSITIVE not in permissions:
+        return False
+    if roles <= AGENDA_ONLY:
+        return stage in AGENDA_STAGES
+    return True
+
 
 ACTION_PERMISSION: dict[Action, Permission] = {
     Action.REPORT: P.REPORT,
@@ -77,6 +91,26 @@ ACTION_PERMISSION: dict[Action, Permission] = {
     Action.LANDLORD_SOLICITATION: P.SOLICITATION,
     Action.EXIT: P.EXIT,
 }
+
+
+# A deadline is shown to those who meet it (its due date may come from the household's
+# situation: a month instead of two for a critical vulnerability). The end of the follow-up
+# window is met by the follow-up contacts.
+DEADLINE_ACTIONS: dict[DeadlineKind, frozenset[Action]] = {
+    kind: frozenset(
+        {a for a, kinds in CLEARS.items() if kind in kinds}
+        | ({Action.FOLLOW_UP} if kind is DeadlineKind.FOLLOW_UP_END else set())
+    )
+    for kind in DeadlineKind
+}
+
+
+def deadlines_met_by(permissions: frozenset["Permission"]) -> frozenset[DeadlineKind]:
+    return frozenset(
+        kind
+        for kind, actions in DEADLINE_ACTIONS.items()
+        if any(ACTION_PERMISSION[a] in permissions for a in actions)
+    )
 
 
 def permissions_of(roles: list[str]) -> frozenset[Permission]:

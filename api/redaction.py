@@ -1,61 +1,253 @@
-"""Need to know: what is removed from a household's file for those who may read it but not its
-health, administrative-status and violence details (DOMAIN.md, Privacy)."""
+"""The one boundary: every answer that carries a pathway or a household goes through here, and
+loses what its reader may not know, by one rule (DOMAIN.md, Privacy).
 
-from typing import Any
+The rule, per reader and per household (`Viewer`):
+* those who accompany the household (api.permissions.sees_sensitive) see everything;
+* others see its file without the fields and values declared sensitive (models/sensitivity.py),
+  without the rules' decisions that reveal them (rules/sensitivity.py: ids, reasons, flags,
+  referents) and without the deadlines they do not meet — a due date can tell the situation it
+  was computed from;
+* a caller who may act but not read (a landlord) gets its action's outcome only.
+"""
 
-from models.schemas import HouseholdDetail, PathwayView
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-# Fields that reveal health, administrative status or violence, per record.
-SENSITIVE_RECORD_FIELDS: dict[str, frozenset[str]] = {
-    "flash_evaluations": frozenset({"expertise_needed", "wishes"}),
-    "in_depth_evaluations": frozenset(
-        {
-            "social_situation",
-            "health_cover",
-            "health_rights_up_to_date",
-            "has_gp",
-            "self_assessed_health",
-            "mobile_health_team_offered",
-            "administrative_situation",
-            "accompaniment_needed",
-        }
-    ),
-    "commission_decisions": frozenset({"notes"}),
-    "reviews": frozenset({"notes"}),
-}
+from pydantic import BaseModel
+
+from api.permissions import Permission, deadlines_met_by, sees_sensitive
+from api.security import Principal
+from models.evaluations import RECORD_TABLES
+from models.pathway import Deadline, DeadlineKind, Stage
+from models.records import Household, Person
+from models.schemas import HouseholdDetail, HouseholdSummary, PathwayView
+from models.sensitivity import (
+    fact_sensitive,
+    field_sensitivity,
+    value_list,
+    value_sensitivity,
+)
+from models.transitions import STAGE_DEADLINES
+from models.vocab import Coded
+from models.vocab_orientation import ExitSituation, Measure
+from rules.sensitivity import NOTHING_SHOWN, PRODUCED, RuleDisclosure, classify, param_codes
+from rules.vocabulary import Flag, Theme
+
+if TYPE_CHECKING:
+    from rules.book import PolicyBook
+
 HIDDEN = "masqué (besoin d'en connaître)"
+EMPTY: tuple[Any, ...] = (None, [], "", {})
 
 
-def _strip(record: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
-    return {
-        k: (HIDDEN if k in fields and v not in (None, [], "") else v) for k, v in record.items()
+@dataclass(frozen=True)
+class Viewer:
+    """What one caller may see of one household."""
+
+    reads: bool  # may read the household's file; else only its own action's outcome
+    sensitive: bool  # sees everything
+    deadlines: frozenset[DeadlineKind]  # the deadlines whose dates it sees
+    rules: RuleDisclosure  # what the département's rules let it see
+
+    def shows_value(self, codes: type[Coded] | None, value: Any) -> bool:
+        if self.sensitive:
+            return True
+        if value_sensitivity(codes, value) is not None:
+            return False
+        return not (codes in PRODUCED and value in self.rules.hidden_values)
+
+    def shows_deadlines_of(self, stage: str) -> bool:
+        known = Stage._value2member_map_.get(stage)
+        waited = STAGE_DEADLINES.get(known, frozenset()) if isinstance(known, Stage) else None
+        return self.sensitive or (waited is not None and waited <= self.deadlines)
+
+
+EVERYTHING = Viewer(True, True, frozenset(DeadlineKind), NOTHING_SHOWN)
+
+_classified: dict[tuple[int, str, str], RuleDisclosure] = {}
+_lock = threading.Lock()
+
+
+def rules_of(book: "PolicyBook | None", departement: str) -> RuleDisclosure:
+    """The département's rules, classified; nothing shown when they cannot be read."""
+    if book is None:
+        return NOTHING_SHOWN
+    try:
+        policy = book.policy(departement)
+    except Exception:
+        return NOTHING_SHOWN
+    key = (id(book), departement, policy.ruleset)
+    with _lock:
+        if key not in _classified:
+            _classified[key] = classify(policy.rules.values())
+        return _classified[key]
+
+
+def viewer(
+    principal: Principal | None, *, stage: str, departement: str, book: "PolicyBook | None"
+) -> Viewer:
+    """Blocking (the policy may be read): call it from a worker thread."""
+    if principal is None:  # a trusted in-process caller
+        return EVERYTHING
+    if sees_sensitive(principal.roles, principal.permissions, stage):
+        return EVERYTHING
+    rules = rules_of(book, departement)
+    return Viewer(
+        reads=principal.can(Permission.READ),
+        sensitive=False,
+        deadlines=deadlines_met_by(principal.permissions) - rules.hidden_deadlines,
+        rules=rules,
+    )
+
+
+# -- typed views ---------------------------------------------------------------------------
+
+
+def _values(values: list[str], codes: type[Coded], v: Viewer) -> list[str]:
+    return [x for x in values if v.shows_value(codes, x)]
+
+
+def _decisions(view: PathwayView, v: Viewer) -> list[Any]:
+    return [
+        d
+        for d in view.last_decisions
+        if v.rules.shows(d.rule_id)
+        and not (d.action == "set_deadline" and d.params.get("kind") not in v.deadlines)
+        and all(v.shows_value(param_codes(d.action, k), x) for k, x in d.params.items())
+    ]
+
+
+def pathway(view: PathwayView, v: Viewer) -> PathwayView:
+    if v.sensitive:
+        return view
+    deadlines: list[Deadline] = [d for d in view.deadlines if d.kind in v.deadlines]
+    pending = [d.due_at for d in deadlines if not d.missed]
+    shown: dict[str, Any] = {
+        "last_decisions": _decisions(view, v),
+        "proposed_accompaniments": _values(view.proposed_accompaniments, Measure, v),
+        "deadlines": deadlines,
+        "overdue_now": any(d.missed for d in deadlines),
+        "next_deadline_at": min(pending) if pending else None,
     }
-
-
-def redact_detail(detail: HouseholdDetail) -> HouseholdDetail:
-    records = {
-        name: [_strip(r, SENSITIVE_RECORD_FIELDS.get(name, frozenset())) for r in rows]
-        for name, rows in detail.records.items()
-    }
-    timeline = [{**e, "detail": {}} for e in detail.timeline]  # decisions reveal situations
-    return detail.model_copy(
+    if not v.reads:  # its own action's outcome, nothing of the household's file
+        return PathwayView(
+            household_id=view.household_id,
+            departement=view.departement,
+            workflow_id=view.workflow_id,
+            stage=view.stage,
+            stage_label=view.stage_label,
+            last_action=view.last_action,
+            last_action_at=view.last_action_at,
+            **{**shown, "deadlines": [], "overdue_now": False, "next_deadline_at": None},
+        )
+    exit_situation = view.exit_situation
+    if not v.shows_value(ExitSituation, exit_situation):
+        exit_situation = None
+    return view.model_copy(
         update={
-            "records": records,
-            "timeline": timeline,
+            **shown,
+            "facts": {k: x for k, x in view.facts.items() if not fact_sensitive(k, x)},
+            "flags": _values(view.flags, Flag, v),
+            "thematic_referents": _values(view.thematic_referents, Theme, v),
             "partnership_commission": None,
-            "thematic_referents": [],
+            "exit_situation": exit_situation,
+        }
+    )
+
+
+# -- records (rows as the API dumps them) ----------------------------------------------------
+
+
+def row(model: type[BaseModel], data: dict[str, Any], v: Viewer) -> dict[str, Any]:
+    """One stored row, its sensitive fields and values masked."""
+    if v.sensitive:
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        codes = value_list(model, key)
+        if field_sensitivity(model, key) is not None:
+            out[key] = HIDDEN if value not in EMPTY else value
+        elif key == "facts" and isinstance(value, dict):
+            out[key] = {k: x for k, x in value.items() if not fact_sensitive(k, x)}
+        elif isinstance(value, list):
+            kept = [x for x in value if v.shows_value(codes, x)]
+            out[key] = kept + ([HIDDEN] if len(kept) < len(value) else [])
+        else:
+            out[key] = value if v.shows_value(codes, value) else HIDDEN
+    return out
+
+
+TIMELINE_DETAIL = frozenset(
+    {"resolved", "policy_id", "policy_version", "rules_fired", "decisions", "kind"}
+)
+
+
+def _event(event: dict[str, Any], v: Viewer) -> dict[str, Any] | None:
+    detail = event.get("detail") or {}
+    kind = detail.get("kind")
+    if kind is not None and kind not in v.deadlines:
+        return None  # a missed deadline's date is its due date
+    kept: dict[str, Any] = {}
+    for key, value in detail.items():
+        if key not in TIMELINE_DETAIL and key != "escalation_level":
+            continue  # unknown detail: not shown (fail closed)
+        if key == "rules_fired":
+            value = [r for r in value if v.rules.shows(r)]
+        elif key == "decisions":
+            value = [d for d in value if v.rules.shows(d.get("rule_id"))]
+        elif key == "resolved":
+            value = [k for k in value if k in v.deadlines]
+        kept[key] = value
+    return {**event, "detail": kept}
+
+
+def _alert(alert: dict[str, Any], v: Viewer) -> dict[str, Any] | None:
+    if alert.get("kind") not in v.deadlines:
+        return None
+    if v.rules.shows(alert.get("rule_id")):
+        return alert
+    return {**alert, "rule_id": None, "reason": None}
+
+
+def _dates(stage: str, v: Viewer) -> dict[str, Any]:
+    return {} if v.shows_deadlines_of(stage) else {"next_deadline": None, "overdue": None}
+
+
+def summary(item: HouseholdSummary, v: Viewer) -> HouseholdSummary:
+    return item.model_copy(update=_dates(item.stage, v))
+
+
+def detail(d: HouseholdDetail, v: Viewer) -> HouseholdDetail:
+    if v.sensitive:
+        return d
+    events = [_event(e, v) for e in d.timeline]
+    alerts = [_alert(a, v) for a in d.alerts]
+    return d.model_copy(
+        update={
+            **_dates(d.stage, v),
+            "members": [row(Person, m, v) for m in d.members],
+            "records": {
+                name: [row(RECORD_TABLES[name], r, v) for r in rows]
+                for name, rows in d.records.items()
+            },
+            "timeline": [e for e in events if e is not None],
+            "alerts": [a for a in alerts if a is not None],
+            "partnership_commission": None,
+            "thematic_referents": _values(d.thematic_referents, Theme, v),
+            "flags": _values(d.flags, Flag, v),
             "sensitive_hidden": True,
         }
     )
 
 
-def redact_pathway(view: PathwayView) -> PathwayView:
-    return view.model_copy(
-        update={
-            "facts": {},
-            "last_decisions": [],
-            "thematic_referents": [],
-            "partnership_commission": None,
-            "flags": [],
-        }
-    )
+def export(data: dict[str, Any], v: Viewer) -> dict[str, Any]:
+    """Everything held (the person's right of access), under the same rule."""
+    if v.sensitive:
+        return data
+    out = dict(data)
+    out["menage"] = row(Household, data["menage"], v)
+    out["personnes"] = [row(Person, p, v) for p in data.get("personnes", [])]
+    for name, table in RECORD_TABLES.items():
+        out[name] = [row(table, r, v) for r in data.get(name, [])]
+    return out

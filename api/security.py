@@ -1,13 +1,15 @@
 """Authentication and scope: who is calling, what they may do, which households they may reach.
 
-A household outside the caller's départements (or, for a structure manager or a landlord,
-not oriented to or housed by their structures) answers 404 exactly like an unknown one:
-nothing can be read, listed, counted or guessed across the line.
+A household outside the caller's départements (or, for a structure manager, not currently
+oriented to or hosted by their structures; for a landlord, not housed by them) answers 404
+exactly like an unknown one: nothing can be read, listed, counted or guessed across the line.
 """
 
+import asyncio
+import weakref
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -16,13 +18,33 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
-from api.permissions import AGENDA_STAGES, STRUCTURE_SCOPED, Permission, permissions_of
-from core.security import TokenInvalid, decode_token
+from api.permissions import STRUCTURE_SCOPED, Permission, permissions_of, sees_sensitive
+from core.security import LOCAL_ISSUER, TokenInvalid, decode_token
+from core.settings import Settings
 from models.evaluations import Orientation, Placement
+from models.pathway import Stage
 from models.records import Household
 from models.users import Role, User
+from models.vocab_orientation import OrientationAnswer
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+# argon2 takes 64 MiB a hash: at most this many at once per process (logins, password changes);
+# the others wait their turn on the event loop, holding no thread and no memory.
+HASHING_SLOTS = 4
+T = TypeVar("T")
+_hashing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def hashing(work: Callable[[], T]) -> T:
+    """Run `work` (which hashes or verifies a password) in a thread, within the slots."""
+    loop = asyncio.get_running_loop()
+    slots = _hashing.get(loop)
+    if slots is None:
+        slots = _hashing[loop] = asyncio.Semaphore(HASHING_SLOTS)
+    async with slots:
+        return await run_in_threadpool(work)
 
 
 @dataclass(frozen=True)
@@ -43,37 +65,35 @@ class Principal:
         return bool(self.roles) and all(r in STRUCTURE_SCOPED for r in self.roles)
 
     def sees_sensitive(self, household: Household) -> bool:
-        if not self.can(Permission.READ_SENSITIVE):
-            return False
-        if self.roles <= {Role.COMMISSION.value, *STRUCTURE_SCOPED}:
-            return household.stage in AGENDA_STAGES  # on the commission's agenda only
-        return True
+        """The need-to-know rule of api.permissions (commission: its agenda only)."""
+        return sees_sensitive(self.roles, self.permissions, household.stage)
 
 
-def _load_user(engine: Engine, claims: dict[str, Any]) -> User | None:
-    with Session(engine) as session:
-        if claims.get("iss") == "siao-local":
-            return session.get(User, int(claims["sub"]))
-        name = claims.get("preferred_username") or claims["sub"]  # OIDC: same account name
-        return session.exec(select(User).where(User.username == name)).first()
+def _account(session: Session, claims: dict[str, Any]) -> User | None:
+    if claims.get("iss") == LOCAL_ISSUER:  # our own token: its account, at its version
+        try:
+            user = session.get(User, int(claims["sub"]))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.token_version == claims.get("ver") else None
+    # OIDC: the provider's stable (issuer, sub), never a name the provider lets users choose.
+    return session.exec(
+        select(User).where(
+            User.oidc_issuer == claims["iss"], User.oidc_subject == str(claims["sub"])
+        )
+    ).first()
 
 
-SESSION_COOKIE = "siao_session"
-
-
-async def current_principal(
-    request: Request, token: Annotated[str | None, Depends(oauth2)]
-) -> Principal:
-    # The Temporal Web UI cannot send a bearer token to the codec endpoint; it can send the
-    # session cookie set at login (same site: localhost:8233 → localhost:8000).
-    token = token or request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise ApiError(401, "Authentification requise.", headers={"WWW-Authenticate": "Bearer"})
+def authenticate(engine: Engine, settings: Settings, token: str) -> Principal:
+    """The caller behind a token (blocking: the key set may be fetched, the account is read)."""
     try:
-        claims = decode_token(request.app.state.settings, token)
+        claims = decode_token(settings, token)
     except TokenInvalid as exc:
         raise ApiError(401, "Jeton invalide ou expiré : reconnectez-vous.") from exc
-    user = await run_in_threadpool(_load_user, request.app.state.engine, claims)
+    with Session(engine) as session:
+        user = _account(session, claims)
+    if user is None and claims.get("iss") == LOCAL_ISSUER:
+        raise ApiError(401, "Jeton invalide ou expiré : reconnectez-vous.")  # revoked
     if user is None or not user.active or user.id is None:
         raise ApiError(401, "Compte inconnu ou désactivé.")
     return Principal(
@@ -86,13 +106,49 @@ async def current_principal(
     )
 
 
+# Set at login for the Temporal UI's calls to /codec, and accepted there only: a cookie rides
+# along with every request a browser makes, so it must not authenticate the rest of the API.
+SESSION_COOKIE = "siao_session"
+SESSION_COOKIE_PATH = "/codec"
+
+
+def _unauthenticated() -> ApiError:
+    return ApiError(401, "Authentification requise.", headers={"WWW-Authenticate": "Bearer"})
+
+
+async def current_principal(
+    request: Request, token: Annotated[str | None, Depends(oauth2)]
+) -> Principal:
+    """The caller of a bearer token (Authorization header); the session cookie is ignored."""
+    if not token:
+        raise _unauthenticated()
+    state = request.app.state
+    return await run_in_threadpool(authenticate, state.engine, state.settings, token)
+
+
+async def session_principal(
+    request: Request, token: Annotated[str | None, Depends(oauth2)]
+) -> Principal:
+    """The codec routes only: a bearer token, or the session cookie (the Temporal Web UI cannot
+    send a bearer token; it can send the cookie set at login)."""
+    token = token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise _unauthenticated()
+    state = request.app.state
+    return await run_in_threadpool(authenticate, state.engine, state.settings, token)
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A route dependency: the caller must hold `permission` (403 in French otherwise)."""
+def require(
+    permission: Permission, *, session_cookie: bool = False
+) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A route dependency: the caller must hold `permission` (403 in French otherwise).
+    `session_cookie`: the session cookie authenticates too (the codec routes, nothing else)."""
+    resolve = session_principal if session_cookie else current_principal
 
-    async def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(resolve)]) -> Principal:
         if not principal.can(permission):
             raise ApiError(403, f"Accès refusé : votre rôle ne permet pas « {permission.value} ».")
         return principal
@@ -100,31 +156,48 @@ def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, Princip
     return check
 
 
+def _manager_reaches(session: Session, mine: frozenset[str], household: Household) -> bool:
+    """A structure manager, while the pathway is open: the orientation being decided or acted
+    on is to their structure (pending or accepted), or the household is hosted there (its last
+    admission or housing). A refusal, a re-orientation elsewhere or an exit ends it."""
+    if household.stage == Stage.CLOSED:
+        return False
+    if household.stage == Stage.ORIENTATION_PROPOSED:
+        orientation = session.exec(  # the one being answered (as the writers pick it)
+            select(Orientation)
+            .where(Orientation.household_id == household.id)
+            .order_by(col(Orientation.proposed_at).desc(), col(Orientation.id).desc())
+        ).first()
+        if (
+            orientation is not None
+            and orientation.structure in mine
+            and orientation.answer in (None, OrientationAnswer.ACCEPTEE.value)
+        ):
+            return True
+    placement = session.exec(
+        select(Placement)
+        .where(Placement.household_id == household.id)
+        .order_by(col(Placement.started_at).desc(), col(Placement.id).desc())
+    ).first()
+    return placement is not None and placement.structure in mine
+
+
 def in_scope(session: Session, principal: Principal, household: Household | None) -> bool:
     if household is None or household.departement not in principal.departements:
         return False
     if not principal.structure_scoped:
         return True
-    mine = list(principal.structures)
-    if (
-        Role.GESTIONNAIRE.value in principal.roles
-        and session.exec(
-            select(Orientation.id).where(
-                Orientation.household_id == household.id, col(Orientation.structure).in_(mine)
-            )
-        ).first()
-    ):
+    mine = principal.structures
+    if Role.GESTIONNAIRE.value in principal.roles and _manager_reaches(session, mine, household):
         return True
-    return (
+    if Role.BAILLEUR.value not in principal.roles:
+        return False
+    return (  # a landlord: the households it houses
         session.exec(
             select(Placement.id).where(
                 Placement.household_id == household.id,
-                col(Placement.structure).in_(mine),
-                *(
-                    ()
-                    if Role.GESTIONNAIRE.value in principal.roles
-                    else (Placement.kind == "housing",)
-                ),
+                col(Placement.structure).in_(list(mine)),
+                Placement.kind == "housing",
             )
         ).first()
         is not None

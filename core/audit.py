@@ -1,29 +1,94 @@
-"""Appending to and checking the hash-chained audit trail (models/audit.py)."""
+"""Appending to and checking the hash-chained audit trail (models/audit.py).
+
+Each row is appended in the transaction of the write it records (`record(..., session=…)`, or
+`transaction`): both commit or neither does. Writers are serialised on the chain's head row
+(`SELECT … FOR UPDATE` on PostgreSQL, the database's write lock on SQLite), and a transaction
+that loses a race (deadlock, serialisation failure, busy database) is run again, never failed.
+
+Each link is an HMAC-SHA-256 under SIAO_AUDIT_KEY (never stored in the database) over a
+canonical form of the row: the time in UTC whatever the session's time zone, and for free text
+(`note`, kept beside the chain in `auditnote`) a salted digest, so the text can be erased with
+its salt without breaking the chain.
+Rows written before migration 0005 (`chain_version` 1) keep their plain SHA-256 links.
+"""
 
 import hashlib
+import hmac
 import json
-from datetime import datetime
-from typing import Any
+import random
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import update
+import structlog
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
-from models.audit import GENESIS, AuditEvent, AuditHead
-from models.records import utcnow
+from core.settings import DEVELOPMENT, Settings, get_settings
+from models.audit import GENESIS, AuditEvent, AuditHead, AuditNote
+from models.records import Household, utcnow
 
-ATTEMPTS = 50
+log = structlog.get_logger()
+T = TypeVar("T")
+
+ATTEMPTS = 30
+INTEGRITY_ATTEMPTS = 3  # a unique key taken by a concurrent writer: the retry sees its row
+# The public key the chain is signed with in development only (refused elsewhere).
+DEV_AUDIT_KEY = "siao-audit-development-key-not-a-secret-000"
+MIN_KEY_BYTES = 32
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialisation, deadlock, lock not available
 
 
-def _digest(prev: str, seq: int, at: datetime, body: dict[str, Any]) -> str:
-    canonical = json.dumps(
-        {"prev": prev, "seq": seq, "at": at.isoformat(), **body}, sort_keys=True, ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+class AuditUnavailable(RuntimeError):
+    """The trail could not be appended to after every retry: nothing was written."""
 
 
-def _body(event: AuditEvent) -> dict[str, Any]:
-    return {
+def key_from_settings(settings: Settings) -> bytes:
+    """The chain's HMAC key; the public development key only in development."""
+    if settings.audit_key:
+        key = settings.audit_key
+        if settings.environment != DEVELOPMENT and (
+            key == DEV_AUDIT_KEY or len(key.encode()) < MIN_KEY_BYTES
+        ):
+            raise RuntimeError(
+                f"SIAO_AUDIT_KEY doit compter au moins {MIN_KEY_BYTES} octets aléatoires hors "
+                f"développement (environnement « {settings.environment} »)."
+            )
+        return key.encode()
+    if settings.environment != DEVELOPMENT:
+        raise RuntimeError(
+            "SIAO_AUDIT_KEY est vide : hors développement, le journal d'audit est signé par une "
+            "clé hors de la base (au moins 32 octets aléatoires, `openssl rand -base64 48`)."
+        )
+    return DEV_AUDIT_KEY.encode()
+
+
+def _key() -> bytes:
+    """The running process's key (start-up refused a missing one outside development)."""
+    return (get_settings().audit_key or DEV_AUDIT_KEY).encode()
+
+
+def canonical_time(at: datetime) -> str:
+    """UTC, microseconds, whatever the database's session time zone (SQLite: naive UTC)."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def note_digest(salt: str, note: str) -> str:
+    return hashlib.sha256(f"{salt}\0{note}".encode()).hexdigest()
+
+
+def _legacy_digest(prev: str, event: AuditEvent) -> str:
+    """Rows of chain version 1: SHA-256 over the time as written (UTC, `isoformat`)."""
+    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
+    body = {
+        "prev": prev,
+        "seq": event.seq,
+        "at": at.astimezone(UTC).isoformat(),
         "actor": event.actor,
         "action": event.action,
         "household_id": event.household_id,
@@ -31,6 +96,117 @@ def _body(event: AuditEvent) -> dict[str, Any]:
         "fields": list(event.fields),
         "purpose": event.purpose,
     }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _digest(prev: str, event: AuditEvent, key: bytes) -> str:
+    body = {
+        "v": 2,
+        "prev": prev,
+        "seq": event.seq,
+        "at": canonical_time(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "household_id": event.household_id,
+        "departement": event.departement,
+        "record": event.record,
+        "fields": list(event.fields),
+        "purpose": event.purpose,
+        "note_digest": event.note_digest,
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def _lock_head(session: Session) -> AuditHead:
+    """The chain's head, locked until the caller's transaction ends."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":  # SQLite: take the database's write lock first
+        session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
+    head = session.get(AuditHead, 1, with_for_update=True, populate_existing=True)
+    if head is None:  # a database migrated before 0005 seeded the head: create it
+        head = AuditHead(id=1)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    record: str,
+    purpose: str,
+    household_id: str | None = None,
+    fields: list[str] | None = None,
+    departement: str | None = None,
+    note: str | None = None,
+) -> AuditEvent:
+    """Add one event to the caller's transaction; it commits (or not) with the caller's write.
+    Call it last in the transaction: the chain stays locked until the commit."""
+    if departement is None and household_id is not None:
+        departement = session.exec(
+            select(Household.departement).where(Household.id == household_id)
+        ).first()
+    head = _lock_head(session)
+    salt = secrets.token_hex(16)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        household_id=household_id,
+        departement=departement,
+        record=record,
+        fields=sorted(fields or []),
+        purpose=purpose,
+        note_digest=note_digest(salt, note) if note is not None else None,
+        chain_version=2,
+        prev_hash=head.hash,
+        hash="",
+    )
+    event.hash = _digest(head.hash, event, _key())
+    head.seq, head.hash = event.seq, event.hash
+    session.add(head)
+    session.add(event)
+    if note is not None:
+        session.add(AuditNote(seq=event.seq, household_id=household_id, note=note, salt=salt))
+    session.flush()
+    return event
+
+
+def _contended(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None), "sqlstate", "")
+    if state in RETRYABLE_SQLSTATES:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "busy" in message
+
+
+def transaction(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run `work` in one transaction and commit; run it again when it lost a race with another
+    writer (its effects rolled back first). Errors of `work` itself go to the caller."""
+    delay = 0.005
+    for attempt in range(1, ATTEMPTS + 1):
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                result = work(session)
+                session.commit()
+                return result
+            except IntegrityError:
+                session.rollback()
+                if attempt >= INTEGRITY_ATTEMPTS:
+                    raise
+            except DBAPIError as exc:
+                session.rollback()
+                if not _contended(exc):
+                    raise
+        log.info("audit_transaction_retried", attempt=attempt)
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, 0.5)
+    raise AuditUnavailable("journal d'audit : trop d'écritures concurrentes, rien n'est écrit")
 
 
 def record(
@@ -42,60 +218,73 @@ def record(
     purpose: str,
     household_id: str | None = None,
     fields: list[str] | None = None,
+    departement: str | None = None,
+    note: str | None = None,
+    session: Session | None = None,
 ) -> AuditEvent:
-    """Append one event. Concurrent writers (API processes, workers) retry on a moved head."""
-    for _ in range(ATTEMPTS):
-        with Session(engine, expire_on_commit=False) as session:
-            head = session.get(AuditHead, 1) or AuditHead()
-            at = utcnow()
-            event = AuditEvent(
-                seq=head.seq + 1,
-                at=at,
-                actor=actor,
-                action=action,
-                household_id=household_id,
-                record=record,
-                fields=sorted(fields or []),
-                purpose=purpose,
-                prev_hash=head.hash,
-                hash="",
-            )
-            event.hash = _digest(head.hash, event.seq, at, _body(event))
-            if head.seq == 0 and session.get(AuditHead, 1) is None:
-                session.add(AuditHead(id=1, seq=event.seq, hash=event.hash))
-                moved = 1
-            else:
-                moved = session.execute(  # compare-and-set on the chain's head
-                    update(AuditHead)
-                    .where(col(AuditHead.id) == 1, col(AuditHead.seq) == head.seq)
-                    .values(seq=event.seq, hash=event.hash)
-                ).rowcount  # type: ignore[attr-defined]
-            if moved == 1:
-                session.add(event)
-                try:
-                    session.commit()
-                    return event
-                except Exception:  # another writer took this seq: try again on the new head
-                    session.rollback()
-                    continue
-            session.rollback()
-    raise RuntimeError("journal d'audit : trop d'écritures concurrentes")
+    """Append one event: in `session`'s transaction when given (the caller commits), else in
+    a transaction of its own (a read, which wrote nothing)."""
+    kw: dict[str, Any] = {
+        "actor": actor,
+        "action": action,
+        "record": record,
+        "purpose": purpose,
+        "household_id": household_id,
+        "fields": fields,
+        "departement": departement,
+        "note": note,
+    }
+    if session is not None:
+        return append(session, **kw)
+    return transaction(engine, lambda s: append(s, **kw))
 
 
-def verify(engine: Engine) -> int | None:
+def erase_notes(session: Session, household_id: str) -> int:
+    """Erase the free text of a household's audit rows with the salt of its digest: the chain
+    still verifies, the text can be neither read nor confirmed by guessing."""
+    result = session.execute(delete(AuditNote).where(col(AuditNote.household_id) == household_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _broken(prev: str, event: AuditEvent, note: AuditNote | None, key: bytes) -> bool:
+    if event.prev_hash != prev:
+        return True
+    if event.chain_version == 1:
+        return event.hash != _legacy_digest(prev, event)
+    if note is not None and note_digest(note.salt, note.note) != event.note_digest:
+        return True  # an erased note is simply absent; an edited one shows
+    return not hmac.compare_digest(event.hash, _digest(prev, event, key))
+
+
+def verify(engine: Engine, key: bytes | None = None) -> int | None:
     """The seq of the first row that does not chain (edited, deleted, inserted), else None."""
+    key = key or _key()
     prev, expected = GENESIS, 1
+    rows = (
+        select(AuditEvent, AuditNote)
+        .join(AuditNote, col(AuditNote.seq) == col(AuditEvent.seq), isouter=True)
+        .order_by(col(AuditEvent.seq))
+    )
     with Session(engine) as session:
-        for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))):
-            at = event.at if event.at.tzinfo else event.at.replace(tzinfo=utcnow().tzinfo)
-            if (
-                event.seq != expected
-                or event.prev_hash != prev
-                or event.hash != _digest(prev, event.seq, at, _body(event))
-            ):
+        for event, note in session.exec(rows):
+            if event.seq != expected or _broken(prev, event, note, key):
                 return event.seq
             prev, expected = event.hash, expected + 1
         head = session.get(AuditHead, 1)
         if head is not None and (head.seq != expected - 1 or head.hash != prev):
             return expected  # rows removed from the end
     return None
+
+
+def chain_head(engine: Engine) -> tuple[int, str]:
+    with Session(engine) as session:
+        row = session.get(AuditHead, 1)
+        return (row.seq, row.hash) if row is not None else (0, GENESIS)
+
+
+def anchor(engine: Engine) -> tuple[int, str]:
+    """Write the chain's head to the structured log (kept outside the database): rows before
+    it cannot be rewritten without the logged hash giving it away."""
+    seq, hash_ = chain_head(engine)
+    log.info("audit_chain_head", seq=seq, hash=hash_)
+    return seq, hash_

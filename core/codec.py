@@ -7,11 +7,22 @@ the current one encrypts, every one decrypts, so a rotation (a new key put first
 after it) leaves yesterday's histories readable. Payloads without that encoding pass through
 decoding unchanged: histories recorded before encryption still replay.
 
+Each ciphertext is bound to its workflow. The SDK hands the codec a serialization context (the
+workflow's id, for a workflow's own payloads and for its activities'); the id goes in clear in
+the metadata (`encryption-workflow-id`: a pathway's id holds no personal data) and is the
+AES-GCM associated data, so it cannot be changed without the decryption failing. Decoding in a
+context refuses a payload bound to another workflow (moved from another history); a scheduled
+run (`<schedule action id>-<time>`) reads what its schedule bound to the action's id. The codec
+endpoint (api/routers/codec.py) reads the bound id to decide who may see the payload in clear.
+Ciphertexts from before the binding carry no id: the worker still reads them, the endpoint does
+not decrypt them.
+
 A new key: `python -m core.codec [id]` prints an `id:base64key` entry for SIAO_ENCRYPTION_KEYS.
 """
 
 import base64
 import binascii
+import copy
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -20,12 +31,19 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
+from temporalio.converter import (
+    ActivitySerializationContext,
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
 
 from core.settings import Settings
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+WORKFLOW_ID = "encryption-workflow-id"
 NONCE_SIZE = 12
 KEY_SIZE = 32  # AES-256
 TAG_SIZE = 16
@@ -106,10 +124,46 @@ def key_ring_from_settings(settings: Settings) -> KeyRing:
     return ring
 
 
-class EncryptionCodec(PayloadCodec):
+def _associated_data(workflow_id: str) -> bytes:
+    return b"siao/workflow-id\0" + workflow_id.encode()
+
+
+def encrypted(payload: Payload) -> bool:
+    return payload.metadata.get("encoding") == ENCODING
+
+
+def bound_workflow(payload: Payload) -> str | None:
+    """The workflow an encrypted payload is bound to (None: encrypted before the binding). The
+    id is authenticated only once the payload decrypts."""
+    bound = payload.metadata.get(WORKFLOW_ID)
+    return bound.decode("utf-8", "replace") if bound is not None else None
+
+
+def _same_workflow(bound: str, current: str) -> bool:
+    # A Schedule encodes its action's input under the action's id; each run's id is that id
+    # followed by the scheduled time.
+    return current == bound or current.startswith(f"{bound}-")
+
+
+class EncryptionCodec(PayloadCodec, WithSerializationContext):
     def __init__(self, ring: KeyRing) -> None:
         self._ciphers = {key_id: AESGCM(key) for key_id, key in ring.keys.items()}
         self._current = ring.current
+        self._workflow_id: str | None = None  # set by `with_context`
+
+    def with_context(self, context: SerializationContext) -> "EncryptionCodec":
+        """The codec for one workflow's payloads (and its activities'): it binds what it
+        encrypts to that workflow and refuses what another workflow's history holds."""
+        workflow_id = (
+            context.workflow_id
+            if isinstance(context, WorkflowSerializationContext | ActivitySerializationContext)
+            else None
+        )
+        if not workflow_id or workflow_id == self._workflow_id:
+            return self
+        bound = copy.copy(self)  # the same ciphers
+        bound._workflow_id = workflow_id
+        return bound
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.encrypt(p) for p in payloads]
@@ -119,15 +173,23 @@ class EncryptionCodec(PayloadCodec):
 
     def encrypt(self, payload: Payload) -> Payload:
         nonce = os.urandom(NONCE_SIZE)
-        sealed = self._ciphers[self._current].encrypt(nonce, payload.SerializeToString(), None)
-        return Payload(
-            metadata={"encoding": ENCODING, KEY_ID: self._current.encode()},
-            data=nonce + sealed,
-        )
+        metadata = {"encoding": ENCODING, KEY_ID: self._current.encode()}
+        aad = None
+        if self._workflow_id is not None:
+            metadata[WORKFLOW_ID] = self._workflow_id.encode()
+            aad = _associated_data(self._workflow_id)
+        sealed = self._ciphers[self._current].encrypt(nonce, payload.SerializeToString(), aad)
+        return Payload(metadata=metadata, data=nonce + sealed)
 
     def decrypt(self, payload: Payload) -> Payload:
-        if payload.metadata.get("encoding") != ENCODING:
+        if not encrypted(payload):
             return payload  # recorded before encryption: readable as it is
+        bound = bound_workflow(payload)
+        if bound is not None and self._workflow_id and not _same_workflow(bound, self._workflow_id):
+            raise DecryptionError(
+                f"Donnée chiffrée d'un autre workflow (« {bound} ») trouvée dans l'historique de "
+                f"« {self._workflow_id} » : refusée."
+            )
         key_id = payload.metadata.get(KEY_ID, b"").decode("utf-8", "replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
@@ -138,8 +200,9 @@ class EncryptionCodec(PayloadCodec):
         data = payload.data
         if len(data) < NONCE_SIZE + TAG_SIZE:
             raise DecryptionError("Donnée chiffrée tronquée : illisible.")
+        aad = _associated_data(bound) if bound is not None else None
         try:
-            plain = cipher.decrypt(data[:NONCE_SIZE], data[NONCE_SIZE:], None)
+            plain = cipher.decrypt(data[:NONCE_SIZE], data[NONCE_SIZE:], aad)
         except InvalidTag as exc:
             raise DecryptionError(
                 f"Donnée chiffrée altérée (ou clé « {key_id} » différente de celle qui l'a "

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from api import examples
 from core.db import get_engine
 from core.security import hash_password
-from core.settings import get_settings
+from core.settings import development_unless_set, get_settings
 from core.users import create_user
 from models.users import User
 
@@ -71,6 +71,7 @@ def demo_token(http: httpx.Client) -> str:
 
 
 def main() -> int:
+    development_unless_set()  # like `make up`, whose API it walks through
     settings = get_settings()
     base = f"http://127.0.0.1:{settings.api_port}"
     with httpx.Client(base_url=base, timeout=30) as http:

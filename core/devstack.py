@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from core.db import get_engine, migrate
-from core.settings import ROOT, VAR, get_settings
+from core.settings import ROOT, VAR, development_unless_set, get_settings
 from core.supervisor import Supervised, Supervisor, describe_exit, shown
 from core.users import ensure_first_admin
 from workflows.search_attributes import dev_server_flags
@@ -98,6 +98,7 @@ def temporal_command(port: int, ui_port: int, api_port: int, var: Path = VAR) ->
 
 
 def main() -> int:
+    development_unless_set()  # the embedded stack: development, unless told otherwise
     settings = get_settings()
     var = var_dir()
     var.mkdir(parents=True, exist_ok=True)
@@ -153,9 +154,10 @@ def main() -> int:
                 f"""  Premier compte administrateur créé : admin / {first_password}
   (notez-le : il ne sera plus affiché). Créez les comptes des équipes avec
   .venv/bin/python -m core.users create NOM --role coordinateur --departement 75
-  puis connectez-vous dans /docs (bouton « Authorize »). Superviseurs : la connexion
-  dépose aussi un cookie qui permet à l'interface Temporal de déchiffrer les données
-  (réglage « Include cross-origin credentials » du codec dans l'interface).
+  puis connectez-vous dans /docs (bouton « Authorize »). Superviseurs : connectez-vous sur
+  http://localhost:{settings.api_port}/login ; la connexion dépose un cookie qui permet à
+  l'interface Temporal de déchiffrer les parcours de vos départements (réglage « Include
+  cross-origin credentials » du codec dans l'interface).
 """,
                 flush=True,
             )

@@ -1,16 +1,44 @@
-"""Staff accounts from the command line: `python -m core.users create …`; and the first admin
-that `make up` creates on a fresh install."""
+"""Staff accounts: created and changed through `/users` (administrators) or from the command
+line (`python -m core.users create …`); and the first admin that `make up` creates on a fresh
+install. Every change of rights, password or status revokes the account's tokens."""
 
 import argparse
 import secrets
 import sys
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from core.db import get_engine
 from core.security import hash_password
+from models.departements import DEPARTEMENTS
 from models.users import Role, User
+
+
+class AccountError(ValueError):
+    """A refused account change, in French (422 or 409 at the API)."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def check_rights(roles: list[str], departements: list[str], structures: list[str]) -> None:
+    unknown = [r for r in roles if r not in Role._value2member_map_]
+    if unknown:
+        raise AccountError(f"rôle(s) inconnu(s) : {', '.join(unknown)}")
+    if not roles:
+        raise AccountError("au moins un rôle")
+    wrong = [d for d in departements if d not in DEPARTEMENTS]
+    if wrong:
+        raise AccountError(f"département(s) inconnu(s) : {', '.join(wrong)}")
+    scoped = {Role.GESTIONNAIRE.value, Role.BAILLEUR.value} & set(roles)
+    if scoped and not structures:
+        raise AccountError(
+            "un gestionnaire de structure ou un bailleur doit avoir au moins une structure"
+        )
 
 
 def create_user(
@@ -21,10 +49,12 @@ def create_user(
     departements: list[str],
     structures: list[str] | None = None,
     display_name: str | None = None,
+    oidc: tuple[str, str] | None = None,
 ) -> User:
+    """`oidc`: the provider's (issuer, sub) this account is bound to."""
     unknown = [r for r in roles if r not in Role._value2member_map_]
     if unknown:
-        raise ValueError(f"rôle(s) inconnu(s) : {', '.join(unknown)}")
+        raise AccountError(f"rôle(s) inconnu(s) : {', '.join(unknown)}")
     with Session(engine, expire_on_commit=False) as session:
         user = User(
             username=username,
@@ -33,10 +63,27 @@ def create_user(
             roles=roles,
             departements=departements,
             structures=structures or [],
+            oidc_issuer=oidc[0] if oidc else None,
+            oidc_subject=oidc[1] if oidc else None,
         )
         session.add(user)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            raise AccountError(
+                "ce nom de compte ou cette identité OIDC est déjà utilisé(e)", 409
+            ) from exc
         return user
+
+
+def revoke_tokens(session: Session, user_id: int) -> None:
+    """Bump the account's token version (in the caller's transaction): every token issued
+    before, and the session cookie, stop working at their next request."""
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(token_version=col(User.token_version) + 1)
+    )
 
 
 def ensure_first_admin(engine: Engine) -> str | None:
@@ -60,18 +107,38 @@ def main(argv: list[str] | None = None) -> int:
     )
     create.add_argument("--departement", action="append", default=[])
     create.add_argument("--structure", action="append", default=[])
+    create.add_argument(
+        "--oidc-subject",
+        help="identifiant `sub` du compte chez le fournisseur OIDC (émetteur : SIAO_OIDC_ISSUER)",
+    )
     args = parser.parse_args(argv)
-    password = args.password or secrets.token_urlsafe(12)
+    generated = not args.password and not args.oidc_subject
+    password = secrets.token_urlsafe(12) if generated else args.password
+    oidc = None
+    if args.oidc_subject:
+        from core.settings import get_settings
+
+        issuer = get_settings().oidc_issuer
+        if not issuer:
+            print("Refusé : SIAO_OIDC_ISSUER n'est pas configuré.")
+            return 1
+        oidc = (issuer, args.oidc_subject)
     try:
+        check_rights(args.role, args.departement, args.structure)
         create_user(
-            get_engine(), args.username, password, args.role, args.departement, args.structure
+            get_engine(),
+            args.username,
+            password,
+            args.role,
+            args.departement,
+            args.structure,
+            oidc=oidc,
         )
-    except ValueError as exc:
+    except AccountError as exc:
         print(f"Refusé : {exc}")
         return 1
     print(
-        f"Compte « {args.username} » créé."
-        + ("" if args.password else f" Mot de passe : {password}")
+        f"Compte « {args.username} » créé." + (f" Mot de passe : {password}" if generated else "")
     )
     return 0
 

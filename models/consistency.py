@@ -19,6 +19,9 @@ class ConsistencyCheckInput(BaseModel):
 
     repair: bool = False
     household_ids: list[str] | None = None  # None: every household and pathway
+    # Stale pending submissions hold names and notes for no purpose: the scheduled check (and
+    # schedules created before this field, whose input lacks it) always deletes them.
+    purge_stale: bool = True
 
 
 class Difference(BaseModel):

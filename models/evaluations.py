@@ -5,7 +5,9 @@ the submission it came from (unique: an action is recorded once) and when it was
 """
 
 from datetime import date, datetime
+from typing import Annotated
 
+from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
 from models.records import code, listing, utcnow, when
@@ -30,6 +32,10 @@ from models.vocab_orientation import (
     RefusedBy,
 )
 
+# Every text and list a caseworker enters is bounded (the request-size limit is the last net).
+ROADMAP_ITEMS = 30
+RoadmapItem = Annotated[str, StringConstraints(max_length=300)]
+
 
 class Recorded(SQLModel):
     id: int | None = Field(default=None, primary_key=True)
@@ -42,10 +48,14 @@ class FlashEvaluationBase(SQLModel):
     evaluated_at: datetime = when(description="date et heure de l'évaluation")
     evaluator_structure: str = Field(max_length=120, description="structure de l'évaluateur")
     vulnerability: Vulnerability = code(description=Vulnerability.describe())
-    immediate_needs: list[ImmediateNeed] = listing(description=ImmediateNeed.describe())
+    immediate_needs: list[ImmediateNeed] = listing(
+        max_length=len(ImmediateNeed), description=ImmediateNeed.describe()
+    )
     shelter_requested: bool = Field(description="une mise à l'abri est demandée")
     wishes: str | None = Field(None, max_length=2000, description="souhaits, dans ses mots")
-    expertise_needed: list[Expertise] = listing(description=Expertise.describe())
+    expertise_needed: list[Expertise] = listing(
+        max_length=len(Expertise), description=Expertise.describe()
+    )
     first_orientation: FirstOrientation = code(
         FirstOrientation.ADAPTEE, description=FirstOrientation.describe()
     )
@@ -65,7 +75,7 @@ class InDepthEvaluationBase(SQLModel):
     self_assessed_health: SelfAssessedHealth = code(SelfAssessedHealth.NON_RENSEIGNE)
     mobile_health_team_offered: bool = Field(False, description="équipe mobile santé proposée")
     employment: Employment = code(Employment.NON_RENSEIGNE, description=Employment.describe())
-    resources: list[Resource] = listing(description=Resource.describe())
+    resources: list[Resource] = listing(max_length=len(Resource), description=Resource.describe())
     administrative_situation: AdministrativeSituation = code(AdministrativeSituation.NON_RENSEIGNE)
     housing_wishes: str | None = Field(None, max_length=2000)
     accompaniment_wishes: str | None = Field(None, max_length=2000)
@@ -73,12 +83,16 @@ class InDepthEvaluationBase(SQLModel):
     accompaniment_intensity: AccompanimentIntensity = code(
         AccompanimentIntensity.MOYEN, description=AccompanimentIntensity.describe()
     )
-    roadmap: list[str] = listing(description="feuille de route : actions prioritaires convenues")
+    roadmap: list[RoadmapItem] = listing(
+        max_length=ROADMAP_ITEMS, description="feuille de route : actions prioritaires convenues"
+    )
     wants_housing: bool | None = Field(None, description="souhaite accéder à un logement")
     dls_filed_on: date | None = Field(
         None, description="date de dépôt ou de dernier renouvellement de la DLS"
     )
-    syplo: str = code("non_renseigne", description="SYPLO : inscrit, non_inscrit, non_concerne")
+    syplo: str = code(
+        "non_renseigne", max_length=20, description="SYPLO : inscrit, non_inscrit, non_concerne"
+    )
 
 
 class InDepthEvaluation(InDepthEvaluationBase, Recorded, table=True):
@@ -90,7 +104,7 @@ class CommissionDecisionBase(SQLModel):
     commission: CommissionKind = code(CommissionKind.UNIQUE, description=CommissionKind.describe())
     recommendation: Recommendation = code(description=Recommendation.describe())
     place_type: PlaceType | None = code(None, description=PlaceType.describe())
-    measures: list[Measure] = listing(description=Measure.describe())
+    measures: list[Measure] = listing(max_length=len(Measure), description=Measure.describe())
     notes: str | None = Field(None, max_length=4000)
 
 

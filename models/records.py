@@ -53,7 +53,9 @@ class PersonBase(SQLModel):
     informed_of_rights: bool = Field(
         False, description="informée de ses droits d'accès, de rectification et d'effacement"
     )
-    consent_scope: list[ConsentScope] = listing(description=ConsentScope.describe())
+    consent_scope: list[ConsentScope] = listing(
+        max_length=len(ConsentScope), description=ConsentScope.describe()
+    )
 
 
 class Person(PersonBase, table=True):
@@ -106,6 +108,9 @@ class Submission(SQLModel, table=True):
     actor: str = Field(max_length=120)
     created_at: datetime = when(default_factory=utcnow)
     applied_at: datetime | None = when(None)
+    # SHA-256 of the body as the client sent it: a key reused with another body is refused
+    # (None for entries staged before the digest existed: those are not compared).
+    request_digest: str | None = Field(default=None, max_length=64)
 
 
 class TimelineEvent(SQLModel, table=True):

@@ -3,10 +3,11 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 from types import UnionType
-from typing import Any, Self, Union, get_args, get_origin
+from typing import Annotated, Any, Self, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from sqlmodel._compat import SQLModelConfig
 
 from models.departements import DEPARTEMENT_PATTERN
 from models.evaluations import (
@@ -45,17 +46,41 @@ def _has_nul(value: Any) -> bool:
 
 
 def _kinds(annotation: Any) -> set[Any]:
-    """The types a field admits: `date | None` → {date, None}."""
-    if get_origin(annotation) in (Union, UnionType):
-        return set(get_args(annotation))
-    return {annotation}
+    """The types a field admits: `date | None` → {date, None} (`Annotated[int, …]` → int)."""
+    kinds = (
+        set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
+    )
+    return {get_args(kind)[0] if get_origin(kind) is Annotated else kind for kind in kinds}
+
+
+def _paris_today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def _not_future_year(year: int) -> int:
+    if year > _paris_today().year:
+        raise ValueError(f"l'année {year} est dans le futur")
+    return year
+
+
+# A year a person was born, at most the current one (a birth year to come would make the rules
+# see an unaccompanied minor).
+BirthYear = Annotated[
+    int,
+    Field(ge=1900, json_schema_extra={"maximum": _paris_today().year}),  # as of start-up
+    AfterValidator(_not_future_year),  # checked against the current year
+]
 
 
 class JsonTypes(BaseModel):
     """A body's JSON types as its schema declares them: a date or a date and time is an ISO 8601
     text, a yes/no is true or false, a count is a whole number. (Pydantic would otherwise read 0
     or "0" as 1 January 1970, 0 as « non » and "1980" as 1980.) No text holds a NUL character:
-    PostgreSQL cannot store one."""
+    PostgreSQL cannot store one. A field the schema does not know is refused, not dropped: a
+    misspelt field would otherwise lose what was typed in it."""
+
+    # SQLModel's config type (a ConfigDict): the bodies also inherit from SQLModel bases.
+    model_config = SQLModelConfig(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
@@ -83,7 +108,7 @@ class JsonTypes(BaseModel):
 
 
 class Dated(JsonTypes):
-    """Naive datetimes are read as Paris time; none may lie in the future."""
+    """Naive datetimes are read as Paris time; no date or datetime may lie in the future."""
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -96,10 +121,16 @@ class Dated(JsonTypes):
                     object.__setattr__(self, name, value)
                 if value > now + CLOCK_SKEW:
                     raise ValueError(f"« {name} » ne peut pas être dans le futur")
+            elif isinstance(value, date) and value > _paris_today():
+                raise ValueError(f"« {name} » ne peut pas être dans le futur")
         return self
 
 
 class PersonCreate(PersonBase, JsonTypes):
+    birth_year: BirthYear | None = Field(
+        None, description="année de naissance (au plus l'année en cours)"
+    )
+
     @model_validator(mode="after")
     def _identity(self) -> Self:
         if self.nominative_consent:
@@ -119,12 +150,12 @@ class PersonCreate(PersonBase, JsonTypes):
 class FirstContactCreate(Dated):
     """Premier contact : une personne ou un ménage rencontré (R-EVAL-1)."""
 
-    id: str | None = Field(
-        None,
-        pattern=r"^[0-9a-f-]{36}$",
-        description="identifiant du ménage (UUID) choisi par le client pour rejouer sans doublon",
+    # No `id`: the server chooses the household's id (a client retries with its
+    # Idempotency-Key, scoped to its account); a body naming one is refused like any unknown
+    # field, so nothing a caller sends can probe which households exist.
+    departement: str = Field(
+        max_length=3, description="code du département (75, 93, 2A…)", examples=["75"]
     )
-    departement: str = Field(description="code du département (75, 93, 2A…)", examples=["75"])
     encountered_at: datetime = Field(
         default_factory=lambda: datetime.now(UTC), description="date et heure de la rencontre"
     )
@@ -226,7 +257,9 @@ class HouseholdSummary(BaseModel):
     departement: str
     typology: str
     stage: str
-    overdue: bool
+    overdue: bool | None = Field(
+        description="une échéance dépassée (absent : échéances que votre rôle ne voit pas)"
+    )
     next_deadline: datetime | None
     referent_structure: str | None
     encountered_at: datetime

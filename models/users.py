@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.records import listing, utcnow, when
@@ -23,6 +24,8 @@ class Role(Coded):
 
 class User(SQLModel, table=True):
     __tablename__ = "account"  # "user" is a reserved word in PostgreSQL
+    # An OIDC identity is the provider's (issuer, sub): stable and unique, unlike a name.
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_account_oidc"),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True, max_length=80)
@@ -33,3 +36,18 @@ class User(SQLModel, table=True):
     structures: list[str] = listing(description="structures gérées (gestionnaire, bailleur)")
     active: bool = True
     created_at: datetime = when(default_factory=utcnow)
+    # In every local token (claim `ver`); bumped on logout, password or rights change, which
+    # revokes the tokens issued before.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    oidc_issuer: str | None = Field(default=None, max_length=255)
+    oidc_subject: str | None = Field(default=None, max_length=255, description="claim `sub`")
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account name and per client address (both as keyed digests: no typed
+    name or address is stored), and until when the next attempt is refused."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    last_failure_at: datetime = when(default_factory=utcnow)
+    locked_until: datetime | None = when(None)

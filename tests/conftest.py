@@ -2,6 +2,11 @@
 the real time-skipping test server, the real dev server, the real worker and API."""
 
 import os
+
+# Settings default to production: the tests (and the processes they start, which inherit this)
+# run in development, said explicitly — before api.main builds its module-level app.
+os.environ["SIAO_ENVIRONMENT"] = "development"
+
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -58,6 +63,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def settings(db_url: str) -> Settings:
     return Settings(
+        environment="development",
         database_url=db_url,
         temporal_task_queue=TASK_QUEUE,
         policies_dir=Path(__file__).parent.parent / "policies",

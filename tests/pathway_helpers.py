@@ -29,6 +29,9 @@ class Driver:
     def __init__(self, client: Client, engine: Engine, task_queue: str) -> None:
         self.client, self.engine, self.task_queue = client, engine, task_queue
         self.started: list[str] = []
+        # One first-contact body per household: a retry sends the same body (a reused
+        # Idempotency-Key with another body is refused).
+        self.first_contacts: dict[tuple[str, str], FirstContactCreate] = {}
 
     async def terminate_all(self) -> None:
         """Leave no pathway running into the next test (timers would fire there)."""
@@ -49,8 +52,9 @@ class Driver:
         key: str | None = None,
     ) -> PathwayView:
         self.started.append(household_id)
-        body = FirstContactCreate.model_validate(
-            factories.first_contact(departement, id=household_id)
+        body = self.first_contacts.setdefault(
+            (household_id, departement),
+            FirstContactCreate.model_validate(factories.first_contact(departement)),
         )
         return await actions.send(
             self._ctx(key or household_id),

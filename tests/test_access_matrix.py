@@ -1,74 +1,83 @@
-"""Every route × every role × own or other département: allowed, refused, or not found — and
-nothing leaks through lists, counts or errors."""
+"""Every route × every role × own or other département, each call with a VALID body on a
+household at the stage the route needs: a forbidden call is refused (403), an allowed one must
+succeed. Every answer is hunted (tests/hunt.py): nothing the role may not see — a sensitive code,
+a secret text, a rule that names the situation, a due date it does not meet, a name for who reads
+nothing — and an answer holding a household's data comes from a route that declares it
+(api/disclosure.py) and wrote an audit row."""
 
+import shutil
+import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlmodel import Session, func, select
 
+from api.disclosure import AuditedBy, declarations
 from api.main import create_app
 from api.permissions import MATRIX, Permission
+from core.users import create_user
+from models.audit import AuditEvent
 from models.users import Role
-from tests import factories
+from tests import hunt
 from tests.conftest import login, ok, running_worker
-
-HID = "{hid}"
-P = Permission
-# (method, path, permission, body): every route of the API must be here (checked below).
-ROUTES: list[tuple[str, str, Permission, dict[str, Any] | None]] = [
-    ("POST", "/households", P.REPORT, {}),
-    ("POST", f"/households/{HID}/flash-evaluation", P.FLASH, {}),
-    ("POST", f"/households/{HID}/in-depth-evaluation", P.IN_DEPTH, {}),
-    ("POST", f"/households/{HID}/commission-decision", P.COMMISSION, {}),
-    ("POST", f"/households/{HID}/orientation", P.ORIENTATION, {}),
-    ("POST", f"/households/{HID}/orientation/response", P.ORIENTATION_RESPONSE, {}),
-    ("POST", f"/households/{HID}/admission", P.ADMISSION, {}),
-    ("POST", f"/households/{HID}/housing", P.HOUSING, {}),
-    ("POST", f"/households/{HID}/review", P.REVIEW, {}),
-    ("POST", f"/households/{HID}/follow-up", P.REVIEW, {}),
-    ("POST", f"/households/{HID}/landlord-solicitation", P.SOLICITATION, {}),
-    ("POST", f"/households/{HID}/exit", P.EXIT, {}),
-    ("GET", f"/households/{HID}/pathway", P.READ, None),
-    ("GET", "/households", P.LIST, None),
-    ("GET", f"/households/{HID}", P.READ, None),
-    ("GET", f"/households/{HID}/access-report", P.RIGHTS, None),
-    ("GET", f"/households/{HID}/export", P.RIGHTS, None),
-    ("PATCH", f"/households/{HID}/persons/1", P.RIGHTS, {}),
-    ("DELETE", "/households/00000000-0000-0000-0000-000000000000", P.RIGHTS, None),
-    ("GET", f"/audit?household_id={HID}", P.AUDIT, None),
-    ("GET", "/audit/verify", P.AUDIT, None),
-    ("GET", "/policies", P.POLICY_READ, None),
-    ("POST", "/policies/75/validate", P.POLICY_EDIT, {}),
-    ("POST", "/policies/75/dry-run", P.POLICY_EDIT, {}),
-    ("PUT", "/policies/75", P.POLICY_EDIT, {}),
-    ("POST", "/codec/encode", P.CODEC, {"payloads": []}),
-    ("POST", "/codec/decode", P.CODEC, {"payloads": []}),
-    ("GET", "/statistics", P.STATISTICS, None),
-]
-PUBLIC = {("GET", "/health"), ("POST", "/auth/token"), ("GET", "/auth/me")}
+from tests.matrix_routes import CREATE, NONE, PUBLIC, RICH, ROUTES, Route, template
 
 
-def test_every_route_declares_its_permission() -> None:
-    declared = {(m, p.split("?")[0].replace(HID, "{household_id}")) for m, p, *_ in ROUTES}
-    # The published spec lists every operation (included routers are not plain APIRoutes).
+def test_every_route_is_in_the_matrix() -> None:
+    declared = {template(r) for r in ROUTES}
     operations = [
         (method.upper(), path)
         for path, item in create_app().openapi()["paths"].items()
         for method in item
     ]
     assert len(operations) > 25
-    for method, path in operations:
-        concrete = path.replace("{person_id}", "1").replace("{departement}", "75")
-        if concrete == "/households/{household_id}" and method == "DELETE":
-            continue  # listed with a literal id
-        assert (method, concrete) in declared | PUBLIC, f"{method} {path}: which permission?"
+    for operation in operations:
+        assert operation in declared | PUBLIC, f"{operation}: which permission, which body?"
+
+
+class Backend:
+    """The app, a worker, a coordinator who prepares households, the rich one and variants."""
+
+    def __init__(self, app: Any, engine: Any, http: httpx.AsyncClient) -> None:
+        self.app, self.engine, self.http = app, engine, http
+        self.rich, self.variants = "", list[str]()
+        self.scanner = hunt.Scanner()
+        self.routes = {
+            (m, c.path): c.original_route
+            for c in iter_route_contexts(app.routes)
+            if isinstance(c.original_route, APIRoute)
+            for m in c.methods or ()
+        }
+
+    async def household(self, stage: str, residential: str = "rue") -> str:
+        created = await self.http.post("/households", json=hunt.first_contact(residential))
+        hid = ok(created, 201)["household_id"]
+        for path, body in hunt.STEPS[: hunt.STAGE_STEPS[stage]]:
+            ok(await self.http.post(f"/households/{hid}/{path}", json=body))
+        return hid
+
+    async def pathway(self, hid: str) -> dict[str, Any]:
+        return ok(await self.http.get(f"/households/{hid}/pathway"))
+
+    def audit_rows(self) -> int:
+        with Session(self.engine) as session:
+            return session.exec(select(func.count()).select_from(AuditEvent)).one()
+
+    def declares(self, route: Route) -> list[AuditedBy]:
+        return [d.audited_by for d in declarations(self.routes[template(route)].dependant)]
 
 
 @pytest.fixture(scope="module")
-async def household(dev_env, settings, engine) -> AsyncIterator[str]:
-    """One household of 75, oriented to the « CHRS Les Amandiers » structure."""
-    queue = settings.model_copy(update={"temporal_task_queue": "siao-matrix"})
+async def backend(dev_env, settings, engine, tmp_path_factory) -> AsyncIterator[Backend]:
+    policies = Path(tmp_path_factory.mktemp("policies"))
+    shutil.copytree(hunt.POLICIES, policies, dirs_exist_ok=True)  # PUT writes there
+    queue = settings.model_copy(
+        update={"temporal_task_queue": "siao-matrix", "policies_dir": policies}
+    )
 
     async def connect():
         return dev_env.client
@@ -76,73 +85,128 @@ async def household(dev_env, settings, engine) -> AsyncIterator[str]:
     app = create_app(queue, engine, connect)
     headers = login(settings, engine, ["coordinateur"], ["75"])
     async with (
-        running_worker(dev_env.client, queue, engine, "siao-matrix"),
+        running_worker(dev_env.client, settings, engine, "siao-matrix"),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers, timeout=30
         ) as http,
     ):
-        hid = ok(await http.post("/households", json=factories.first_contact("75")), 201)[
+        backend = Backend(app, engine, http)
+        backend.rich = ok(await http.post("/households", json=hunt.first_contact()), 201)[
             "household_id"
         ]
-        for path, data in [
-            ("flash-evaluation", factories.flash()),
-            ("in-depth-evaluation", factories.in_depth()),
-            ("commission-decision", factories.commission("hebergement", "chrs")),
-            ("orientation", factories.orientation()),
-        ]:
-            ok(await http.post(f"/households/{hid}/{path}", json=data))
-        yield hid  # the worker keeps running: reading a pathway queries its workflow
+        for path, body in hunt.RICH:
+            ok(await http.post(f"/households/{backend.rich}/{path}", json=body))
+        for residential, steps in hunt.VARIANTS:
+            hid = await backend.household("reported", residential)
+            for path, body in steps:
+                ok(await http.post(f"/households/{hid}/{path}", json=body))
+            backend.variants.append(hid)
+        full = [
+            ok(await http.get(f"/households/{hid}{tail}"))
+            for hid in [backend.rich, *backend.variants]
+            for tail in ("", "/pathway")
+        ]
+        assert hunt.missing_values(full) == {"asile"}  # no rule assigns that referent
+        yield backend  # the worker keeps running: reading a pathway queries its workflow
+
+
+async def _target(backend: Backend, route: Route, variant: str | None) -> str | None:
+    if route.stage == RICH:
+        return variant or backend.rich
+    if route.stage in (NONE, CREATE):
+        return None
+    return await backend.household(route.stage)
+
+
+async def _url(backend: Backend, route: Route, hid: str | None) -> str:
+    url = route.path.replace("{hid}", hid or "")
+    if "{pid}" in url:
+        detail = ok(await backend.http.get(f"/households/{hid}"))
+        url = url.replace("{pid}", str(detail["members"][0]["id"]))
+    if "{uid}" in url:
+        user = create_user(backend.engine, f"cible-{uuid.uuid4().hex[:8]}", None, ["referent"], [])
+        url = url.replace("{uid}", str(user.id))
+    return url
+
+
+def _sees_everything(role: Role, stage: str | None) -> bool:
+    return role in hunt.ALWAYS_SENSITIVE or (role is Role.COMMISSION and stage in hunt.AGENDA)
+
+
+async def _check(
+    backend: Backend, http: httpx.AsyncClient, role: Role, route: Route, hid: str | None
+) -> None:
+    where = f"{role.value} {route.method} {route.path} ({hid})"
+    url = await _url(backend, route, hid)
+    before = backend.audit_rows()
+    r = await http.request(route.method, url, json=route.body() if route.body else None)
+    if route.permission not in MATRIX[role]:
+        assert r.status_code == 403 and "Accès refusé" in r.json()["detail"], where
+        return
+    assert r.status_code in (200, 201, 204), f"{where}: {r.status_code} {r.text[:300]}"
+    answer: Any = r.json() if r.content else None
+    if route.stage == CREATE:
+        hid = answer["household_id"]
+    text = r.text
+    personal = bool(hid and hid in text) or hunt.NICKNAME in text
+    if personal or AuditedBy.DISCLOSURE in backend.declares(route):  # declared, and audited
+        assert backend.declares(route), f"{where}: personal data, route declares none"
+        assert backend.audit_rows() > before, f"{where}: personal data returned, not audited"
+    if hid is None or route.method == "DELETE":
+        return
+    pathway = await backend.pathway(hid)  # as the coordinator reads it now
+    if _sees_everything(role, pathway["stage"]):
+        return
+    due = hunt.hidden_due_dates(pathway, role)
+    leaks = backend.scanner.leaks(answer, due, reads=Permission.READ in MATRIX[role])
+    assert not leaks, f"{where}: {leaks}"
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
-async def test_matrix(role, household, dev_env, settings, engine) -> None:
-    async def connect():
-        return dev_env.client
-
-    app = create_app(
-        settings.model_copy(update={"temporal_task_queue": "siao-matrix"}), engine, connect
-    )
-    structures = ["CHRS Les Amandiers"]
-    for deps, own in ((["75"], True), (["93"], False)):
-        headers = login(settings, engine, [role.value], deps, structures)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers, timeout=30
-        ) as http:
-            for method, path, permission, body in ROUTES:
-                url = path.replace(HID, household)
-                r = await http.request(method, url, json=body)
-                where = f"{role.value} ({'même' if own else 'autre'} département) {method} {path}"
-                if permission not in MATRIX[role]:
-                    assert r.status_code == 403, where
-                    assert "Accès refusé" in r.json()["detail"]
-                    continue
-                assert r.status_code not in (401, 403) or (
-                    not own and path.startswith("/policies/")
-                ), where
-                if method == "GET" and HID in path:
-                    assert (r.status_code == 200) == own, f"{where}: {r.status_code}"
-                    if not own:
-                        assert r.json() == {"detail": "Ménage inconnu."}, where
-            if P.LIST in MATRIX[role]:
-                page = ok(await http.get("/households", params={"departement": "75"}))
-                assert (page["total"] > 0) == own  # not even a count across the line
+async def test_matrix(role: Role, backend: Backend, settings, engine) -> None:
+    structures = [hunt.STRUCTURE]
+    own = login(settings, engine, [role.value], ["75"], structures)
+    other = login(settings, engine, [role.value], ["93"], structures)
+    transport = httpx.ASGITransport(app=backend.app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://t", headers=own, timeout=30) as h,
+        httpx.AsyncClient(transport=transport, base_url="http://t", headers=other) as foreign,
+    ):
+        for route in ROUTES:
+            if route.permission not in MATRIX[role]:  # refused before any scope check
+                await _check(backend, h, role, route, backend.rich)
+                continue
+            variants: list[str | None] = [None]
+            if "{hid}" in route.path and route.stage == RICH and role is not Role.GESTIONNAIRE:
+                variants += backend.variants  # closed households (a manager hosts none)
+            for variant in variants:
+                await _check(backend, h, role, route, await _target(backend, route, variant))
+            # Across the line: nothing found, nothing said (the rich household is in 75).
+            url = await _url(backend, route, backend.rich)
+            r = await foreign.request(route.method, url, json=route.body() if route.body else None)
+            if "{hid}" in route.path and route.permission in MATRIX[role]:
+                assert r.status_code == 404 or r.json() == [], f"{role} 93 {route.path}"
+            if r.status_code < 300 and r.content:
+                assert backend.rich not in r.text and hunt.NICKNAME not in r.text, route.path
+        if Permission.LIST in MATRIX[role]:
+            page = ok(await foreign.get("/households", params={"departement": "75"}))
+            assert page["total"] == 0  # not even a count across the line
 
 
 async def test_structure_manager_reaches_only_households_oriented_to_its_structures(
-    household, dev_env, settings, engine
+    backend: Backend, settings, engine
 ) -> None:
-    app = create_app(settings, engine)
-    for structures, visible in ((["CHRS Les Amandiers"], True), (["Autre CHRS"], False)):
+    for structures, visible in (([hunt.STRUCTURE], True), (["Autre CHRS"], False)):
         headers = login(settings, engine, ["gestionnaire"], ["75"], structures)
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
+            transport=httpx.ASGITransport(app=backend.app), base_url="http://t", headers=headers
         ) as http:
-            r = await http.get(f"/households/{household}")
+            r = await http.get(f"/households/{backend.rich}")
             assert (r.status_code == 200) == visible
             if visible:  # and without health, administrative status or violence details
                 detail = r.json()
                 assert detail["sensitive_hidden"] is True
-                (evaluation,) = detail["records"]["in_depth_evaluations"]
+                evaluation = detail["records"]["in_depth_evaluations"][0]
                 assert evaluation["administrative_situation"] == "masqué (besoin d'en connaître)"
 
 

@@ -97,15 +97,19 @@ async def test_temporal_unreachable_is_503_and_health_says_so(settings, engine):
         base_url="http://siao.test",
         headers=login(settings, engine, ["coordinateur"], ["75"]),
     ) as http:
-        body = factories.first_contact(id=new_id())
-        r = await http.post("/households", json=body)
+        households = count_households(engine)
+        r = await http.post("/households", json=factories.first_contact())
         assert r.status_code == 503 and "Temporal est injoignable" in r.json()["detail"]
         health = await http.get("/health")
         assert health.status_code == 503
         assert health.json()["temporal"] == "injoignable"
         assert health.json()["base_de_donnees"] == "ok"
+    assert count_households(engine) == households
+
+
+def count_households(engine) -> int:
     with Session(engine) as s:
-        assert s.get(Household, body["id"]) is None
+        return s.exec(select(func.count()).select_from(Household)).one()
 
 
 async def test_health_ok(http):
@@ -119,11 +123,15 @@ async def test_closed_pathway_is_not_restarted_by_a_new_first_contact(
     async with running_worker(
         dev_env.client, queue_settings, engine, queue_settings.temporal_task_queue
     ):
-        body = factories.first_contact(id=new_id())
-        hid = ok(await http.post("/households", json=body), 201)["household_id"]
+        # The household's id is the server's: only the same account's key reaches it again.
+        body, key = factories.first_contact(), {"Idempotency-Key": f"clos-{new_id()}"}
+        hid = ok(await http.post("/households", json=body, headers=key), 201)["household_id"]
         ok(await http.post(f"/households/{hid}/exit", json=factories.exit_()))
-        again = await http.post("/households", json=body, headers={"Idempotency-Key": "k2"})
-        assert again.status_code == 409, again.text
-        assert "clos" in again.json()["detail"]
+        # Retried, the first contact gets its household back as it is now: closed.
+        again = ok(await http.post("/households", json=body, headers=key), 201)
+        assert again["household_id"] == hid and again["pathway"]["stage"] == "closed"
+        # Without the key it is a new first contact: another household, a new pathway.
+        fresh = ok(await http.post("/households", json=body), 201)
+        assert fresh["household_id"] != hid and fresh["pathway"]["stage"] == "reported"
         detail = ok(await http.get(f"/households/{hid}"))
         assert detail["stage"] == "closed" and len(detail["members"]) == 1

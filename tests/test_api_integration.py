@@ -131,10 +131,9 @@ async def test_worker_stopped_mid_pathway_resumes_nothing_lost_or_doubled(
 
     # No worker now: the caseworker's action waits, it is not lost.
     headers = {"Idempotency-Key": "eval-approfondie-1"}
+    evaluation = factories.in_depth()  # a retry sends the same body (another one: a 422)
     pending = asyncio.create_task(
-        http.post(
-            f"/households/{hid}/in-depth-evaluation", json=factories.in_depth(), headers=headers
-        )
+        http.post(f"/households/{hid}/in-depth-evaluation", json=evaluation, headers=headers)
     )
     await asyncio.sleep(1.5)
     assert not pending.done()
@@ -144,7 +143,7 @@ async def test_worker_stopped_mid_pathway_resumes_nothing_lost_or_doubled(
         assert state["stage"] == "in_depth_evaluated"
         again = ok(
             await http.post(
-                f"/households/{hid}/in-depth-evaluation", json=factories.in_depth(), headers=headers
+                f"/households/{hid}/in-depth-evaluation", json=evaluation, headers=headers
             )
         )
         assert again["actions_count"] == state["actions_count"] == 3

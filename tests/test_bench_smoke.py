@@ -24,7 +24,7 @@ def test_bench_runs_and_prints_its_ratios(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         cmd,
         cwd=ROOT,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
+        env={**os.environ, "TMPDIR": str(tmp_path), "SIAO_ENVIRONMENT": "development"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

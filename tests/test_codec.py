@@ -2,6 +2,7 @@
 
 import base64
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -9,9 +10,11 @@ import pytest
 from fastapi import FastAPI
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from sqlmodel import Session
 from temporalio.api.common.v1 import Payload, SearchAttributes
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
 from api.main import create_app
@@ -29,6 +32,7 @@ from core.settings import Settings
 from core.temporal import DATA_CONVERTER
 from core.users import create_user
 from models.pathway import Action
+from models.records import Household
 from models.schemas import FlashEvaluationCreate
 from tests import factories
 from tests.conftest import login, new_id
@@ -178,11 +182,26 @@ def from_json(answer: dict) -> list[Payload]:
     return [json_format.ParseDict(p, Payload()) for p in answer["payloads"]]
 
 
+def household_of_75(engine: Any) -> str:
+    """A household row of 75 (its pathway's payloads are bound to its workflow id)."""
+    hid = new_id()
+    with Session(engine) as session:
+        row = {"id": hid, "departement": "75", "workflow_id": workflow_id(hid)}
+        session.add(
+            Household.model_validate(
+                {**row, "encountered_at": datetime.now(UTC), "stage": "reported"}
+            )
+        )
+        session.commit()
+    return hid
+
+
 async def test_codec_endpoint_decodes_what_the_codec_encoded_and_back(settings, engine) -> None:
     codec = DATA_CONVERTER.payload_codec
-    assert codec is not None
+    assert isinstance(codec, EncryptionCodec)
     original = [plain("CHRS Les Amandiers"), plain("Le Grand Jo")]
-    sealed = await codec.encode(original)
+    context = WorkflowSerializationContext("default", workflow_id(household_of_75(engine)))
+    sealed = await codec.with_context(context).encode(original)  # as the worker encodes
     headers = {
         "X-Namespace": "default",
         "Origin": "http://localhost:8233",

@@ -246,6 +246,7 @@ async def test_a_pathway_without_worker_is_reported_unreachable(
 def cli_env(monkeypatch, settings: Settings, dev_env) -> Iterator[None]:
     """`siao` as run from a shell: settings from SIAO_* variables, pointed at the test stack;
     its clock past the settle window, like the tests' `now`."""
+    monkeypatch.setenv("SIAO_ENVIRONMENT", "development")
     monkeypatch.setenv("SIAO_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SIAO_TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
     monkeypatch.setenv("SIAO_TEMPORAL_NAMESPACE", dev_env.client.namespace)

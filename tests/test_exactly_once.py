@@ -66,7 +66,8 @@ async def test_a_crash_after_the_commit_neither_loses_nor_doubles_the_action(
     key = {"Idempotency-Key": f"flash-{hid}"}
     url = f"/households/{hid}/flash-evaluation"
 
-    sent = asyncio.create_task(http.post(url, json=factories.flash(), headers=key))
+    flash = factories.flash()  # every retry sends the same body (another one: a 422)
+    sent = asyncio.create_task(http.post(url, json=flash, headers=key))
     for _ in range(300):  # the worker commits the flash evaluation, then dies at once
         if crashing.poll() is not None:
             break
@@ -75,10 +76,10 @@ async def test_a_crash_after_the_commit_neither_loses_nor_doubles_the_action(
     processes.append(worker_process(dev_env, queue_settings, db_url, tmp_path, None))
     answer = await sent  # the same request, answered once the new worker replays the pathway
     if answer.status_code == 503:  # the update wait ran out first: the caseworker retries
-        answer = await http.post(url, json=factories.flash(), headers=key)
+        answer = await http.post(url, json=flash, headers=key)
     assert ok(answer)["stage"] == "flash_evaluated"
 
-    again = ok(await http.post(url, json=factories.flash(), headers=key))  # a client retry
+    again = ok(await http.post(url, json=flash, headers=key))  # a client retry
     assert again["stage"] == "flash_evaluated"
     handle = dev_env.client.get_workflow_handle(workflow_id(hid))
     for _ in range(50):

@@ -202,6 +202,7 @@ class Devstack:
         env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
+            "SIAO_ENVIRONMENT": "development",
             "SIAO_VAR_DIR": str(tmp_path / "var"),
             "SIAO_DATABASE_URL": f"sqlite:///{tmp_path / 'siao.db'}",
             "SIAO_POLICIES_ACCEPTED_DIR": str(tmp_path / "policies-accepted"),

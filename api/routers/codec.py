@@ -5,22 +5,45 @@ makes the UI POST the payloads it shows to /codec/decode, and those it sends to 
 following Temporal's remote codec protocol: `{"payloads": [{"metadata": {k: base64}, "data":
 base64}]}` in and out (the Payloads proto in its JSON form), header `X-Namespace`. Our keys serve
 the whole namespace (one ring per deployment), so the namespace changes nothing here.
+
+The UI sends payloads only, not the workflow they come from: each ciphertext names the workflow
+it is bound to (core/codec.py: in clear in its metadata, authenticated as the AES-GCM associated
+data). A payload is decrypted only when that workflow is the pathway of a household the caller
+may read, sensitive fields included; every other one (another département's, a workflow that is
+no pathway, or one encrypted before the binding) is sent back as it came, still encrypted, the
+same whether its household exists or not. Every decryption is written to the audit trail, one
+row per household and request, and so is every refused one.
 """
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.routing import APIRoute
 from google.protobuf import json_format
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.api.common.v1 import Payload, Payloads
 
+from api.deps import EngineDep
+from api.disclosure import DECODES
 from api.errors import ApiError, problem
 from api.permissions import Permission
-from api.security import require
-from core.codec import DecryptionError, EncryptionCodec, KeyRingError, key_ring_from_settings
+from api.security import Principal, in_scope, require, session_principal
+from core import audit
+from core.codec import (
+    DecryptionError,
+    EncryptionCodec,
+    KeyRingError,
+    bound_workflow,
+    encrypted,
+    key_ring_from_settings,
+)
 from core.settings import Settings
+from models.records import Household
+from workflows.pathway import workflow_id
 
 UI_REQUEST_HEADERS = "content-type, x-namespace, authorization"
 
@@ -66,20 +89,84 @@ router = APIRouter(
     prefix="/codec",
     tags=["Chiffrement"],
     route_class=UiCorsRoute,
-    dependencies=[Depends(require(Permission.CODEC))],
+    dependencies=[Depends(require(Permission.CODEC, session_cookie=True))],
     responses={503: problem("Chiffrement non configuré")},
 )
 
 
-class PayloadJson(BaseModel):
-    model_config = ConfigDict(extra="allow")  # other Payload fields pass through as they are
+MAX_PAYLOADS = 1000
+MAX_DATA = 4 * 1024 * 1024  # characters of base64; the request itself is limited to 4 MiB
+MetadataKey = Annotated[str, StringConstraints(max_length=100)]
+MetadataValue = Annotated[str, StringConstraints(max_length=1000)]
 
-    metadata: dict[str, str] = Field(default_factory=dict, description="valeurs en base64")
-    data: str = Field("", description="base64")
+
+class PayloadJson(BaseModel):
+    # Temporal's protocol, not ours: other Payload fields pass through to the proto parser,
+    # which refuses those the proto does not have (422).
+    model_config = ConfigDict(extra="allow")
+
+    metadata: dict[MetadataKey, MetadataValue] = Field(
+        default_factory=dict, max_length=20, description="valeurs en base64"
+    )
+    data: str = Field("", max_length=MAX_DATA, description="base64")
 
 
 class PayloadsJson(BaseModel):
-    payloads: list[PayloadJson] = Field(default_factory=list)
+    model_config = ConfigDict(extra="forbid")
+
+    payloads: list[PayloadJson] = Field(default_factory=list, max_length=MAX_PAYLOADS)
+
+
+HOUSEHOLD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+PATHWAY_PREFIX = workflow_id("")
+DECODE_PURPOSE = "lecture de l'historique du parcours dans l'interface Temporal"
+
+
+def household_of(workflow: str | None) -> str | None:
+    """The household whose pathway this workflow is (None: not a pathway)."""
+    if workflow is None or not workflow.startswith(PATHWAY_PREFIX):
+        return None
+    household_id = workflow.removeprefix(PATHWAY_PREFIX)
+    return household_id if HOUSEHOLD_ID.match(household_id) else None
+
+
+def _households(
+    engine: Any, principal: Principal, household_ids: set[str]
+) -> dict[str, tuple[str, bool]]:
+    """Existing households among these: their département, and whether the caller may read them
+    in full (in scope, sensitive fields included)."""
+    found: dict[str, tuple[str, bool]] = {}
+    with Session(engine) as session:
+        for household_id in sorted(household_ids):
+            household = session.get(Household, household_id)
+            if household is not None:
+                readable = in_scope(session, principal, household) and principal.sees_sensitive(
+                    household
+                )
+                found[household_id] = (household.departement, readable)
+    return found
+
+
+def _audit_decodes(
+    engine: Any,
+    principal: Principal,
+    households: dict[str, tuple[str, bool]],
+    decoded: set[str],
+    withheld: set[str],
+) -> None:
+    for household_id in sorted(decoded | withheld):
+        if household_id not in households:
+            continue  # no such household (any more): nothing of it was shown
+        audit.record(
+            engine,
+            actor=f"agent-{principal.user_id}",
+            action="déchiffrement" if household_id in decoded else "déchiffrement refusé",
+            record="historique Temporal",
+            household_id=household_id,
+            departement=households[household_id][0],
+            fields=["historique"],
+            purpose=DECODE_PURPOSE,
+        )
 
 
 Namespace = Annotated[
@@ -117,13 +204,42 @@ async def encode(body: PayloadsJson, request: Request, namespace: Namespace = No
 
 
 @router.post(
-    "/decode", response_model=PayloadsJson, summary="Déchiffrer des payloads (UI Temporal)"
+    "/decode",
+    dependencies=[DECODES],  # personal data, audited below per household (api/disclosure.py)
+    response_model=PayloadsJson,
+    summary="Déchiffrer des payloads (UI Temporal) : parcours de vos départements seulement",
 )
-async def decode(body: PayloadsJson, request: Request, namespace: Namespace = None) -> Any:
+async def decode(
+    body: PayloadsJson,
+    request: Request,
+    engine: EngineDep,
+    principal: Annotated[Principal, Depends(session_principal)],
+    namespace: Namespace = None,
+) -> Any:
+    codec = _codec(request)
+    payloads = _payloads(body)
+    owners = [household_of(bound_workflow(p)) if encrypted(p) else None for p in payloads]
+    wanted = {owner for owner in owners if owner is not None}
+    households = await run_in_threadpool(_households, engine, principal, wanted) if wanted else {}
+    answer: list[Payload] = []
+    decoded: set[str] = set()
+    withheld: set[str] = set()
     try:
-        return _answer(await _codec(request).decode(_payloads(body)))
+        for payload, owner in zip(payloads, owners, strict=True):
+            if not encrypted(payload):
+                answer.append(payload)  # in clear already
+            elif owner is not None and households.get(owner, ("", False))[1]:
+                answer.append(codec.decrypt(payload))  # the associated data checks the owner
+                decoded.add(owner)
+            else:
+                answer.append(payload)  # stays encrypted
+                if owner is not None:
+                    withheld.add(owner)
     except DecryptionError as exc:
         raise ApiError(422, str(exc)) from exc
+    if decoded or withheld:
+        await run_in_threadpool(_audit_decodes, engine, principal, households, decoded, withheld)
+    return _answer(answer)
 
 
 @router.options("/{operation}", include_in_schema=False)

@@ -1,19 +1,18 @@
 """First contact and the caseworker actions that move a household's pathway."""
 
 import uuid
-from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import APIRouter, Body, Depends, Path, Request
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api import actions, examples, facts
+from api import actions, examples, facts, redaction
 from api.deps import ActionContextDep, EngineDep, TemporalDep
+from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import problem
 from api.permissions import ACTION_PERMISSION, Permission
-from api.redaction import redact_pathway
 from api.security import Principal, household_for, require
 from models.pathway import Action
 from models.schemas import (
@@ -46,6 +45,14 @@ def _example(value: dict[str, Any], summary: str = "Exemple") -> dict[str, Any]:
     return {"exemple": {"summary": summary, "value": value}}
 
 
+PathwayRead = Annotated[
+    Disclosed,
+    Depends(
+        Disclosure(Access.READ, "parcours", "consultation de l'état du parcours"), scope="function"
+    ),
+]
+
+
 class FirstContactResult(BaseModel):
     household_id: str
     pathway: PathwayView
@@ -54,7 +61,7 @@ class FirstContactResult(BaseModel):
 @router.post(
     "",
     status_code=201,
-    dependencies=[Depends(require(Permission.REPORT))],
+    dependencies=[Depends(require(Permission.REPORT)), ANSWERS_A_WRITE],
     response_model=FirstContactResult,
     responses=ERRORS,
     summary="Signaler une personne ou un ménage rencontré (premier contact)",
@@ -71,12 +78,12 @@ async def report(
     ctx: ActionContextDep,
 ) -> Any:
     """Crée la fiche ménage et démarre le parcours ; l'échéance de l'évaluation flash (72 h par
-    défaut) court depuis la rencontre. Renvoyer la même requête (même `id` ou même clé
-    d'idempotence) ne crée pas de doublon."""
-    ctx = replace(ctx, idempotency_key=ctx.idempotency_key or body.id)
+    défaut) court depuis la rencontre. L'identifiant du ménage est choisi par le serveur :
+    renvoyer la même requête avec la même clé d'idempotence (propre à votre compte) redonne le
+    même ménage, sans doublon ; la même clé avec un autre contenu est refusée (422)."""
     sid = actions.submission_id(Action.REPORT, ctx.idempotency_key, ctx.actor)
     staged = await run_in_threadpool(actions.staged_household, ctx.engine, sid)
-    household_id = body.id or staged or str(uuid.uuid4())
+    household_id = staged or str(uuid.uuid4())  # never the client's: nothing to probe
     state = await actions.send(
         ctx,
         household_id=household_id,
@@ -121,7 +128,7 @@ def _action_route(
         f"/{{household_id}}/{path}",
         endpoint,
         methods=["POST"],
-        dependencies=[Depends(require(ACTION_PERMISSION[action]))],
+        dependencies=[Depends(require(ACTION_PERMISSION[action])), ANSWERS_A_WRITE],
         response_model=PathwayView,
         responses=ERRORS,
         summary=summary,
@@ -225,7 +232,7 @@ _action_route(
 
 @router.post(
     "/{household_id}/orientation/response",
-    dependencies=[Depends(require(Permission.ORIENTATION_RESPONSE))],
+    dependencies=[Depends(require(Permission.ORIENTATION_RESPONSE)), ANSWERS_A_WRITE],
     response_model=PathwayView,
     responses=ERRORS,
     summary="Enregistrer la réponse à l'orientation",
@@ -270,12 +277,22 @@ async def pathway(
     household_id: HouseholdId,
     client: TemporalDep,
     engine: EngineDep,
+    request: Request,
     principal: Annotated[Principal, Depends(require(Permission.READ))],
+    disclosed: PathwayRead,
 ) -> PathwayView:
-    def scope() -> bool:
+    def scope() -> str:
         with Session(engine) as session:
-            return principal.sees_sensitive(household_for(session, principal, household_id))
+            return household_for(session, principal, household_id).departement
 
-    sensitive = await run_in_threadpool(scope)
+    departement = await run_in_threadpool(scope)
     view = await actions.read_state(client, household_id)
-    return view if sensitive else redact_pathway(view)
+
+    def seen() -> redaction.Viewer:
+        return redaction.viewer(
+            principal, stage=view.stage.value, departement=departement, book=request.app.state.book
+        )
+
+    shown = redaction.pathway(view, await run_in_threadpool(seen))
+    disclosed.household(household_id, sorted(shown.model_dump(exclude_defaults=True)), departement)
+    return shown

@@ -9,11 +9,14 @@ import tempfile
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from api import dry_run_view
 from api.deps import EngineDep
+from api.disclosure import Access, Disclosed, Disclosure
+from api.dry_run_view import DryRunView
 from api.errors import ApiError
 from api.permissions import Permission
 from api.security import Principal, require
@@ -22,14 +25,18 @@ from models.records import Household
 from models.schemas import InvalidInput
 from rules.book import NATIONAL, PolicyBook
 from rules.document import PolicyInvalid
-from rules.dry_run import DryRunReport, dry_run
+from rules.dry_run import dry_run
 
 router = APIRouter(prefix="/policies", tags=["Politiques des départements"])
 Departement = Annotated[str, Path(pattern=DEPARTEMENT_PATTERN)]
 
 
 class PolicyText(BaseModel):
-    yaml: str = Field(description="le fichier de politique du département, en YAML")
+    model_config = ConfigDict(extra="forbid")
+
+    yaml: str = Field(
+        max_length=200_000, description="le fichier de politique du département, en YAML"
+    )
 
 
 class CaseOutcome(BaseModel):
@@ -58,6 +65,13 @@ def _book(
 
 
 Editor = Annotated[Principal, Depends(require(Permission.POLICY_EDIT))]
+DryRunRead = Annotated[
+    Disclosed,
+    Depends(
+        Disclosure(Access.SIMULATION, "simulation de politique", "effet d'une politique candidate"),
+        scope="function",
+    ),
+]
 
 
 def refused(description: str) -> dict[str, Any]:
@@ -101,12 +115,17 @@ def _summary(book: PolicyBook, departement: str, policy: Any) -> PolicySummary:
 @router.get(
     "",
     response_model=list[PolicySummary],
-    summary="Politiques en vigueur",
-    dependencies=[Depends(require(Permission.POLICY_READ))],
+    summary="Politiques en vigueur (celles de vos départements)",
 )
-async def list_policies(request: Request) -> list[PolicySummary]:
+async def list_policies(
+    request: Request, principal: Annotated[Principal, Depends(require(Permission.POLICY_READ))]
+) -> list[PolicySummary]:
     book = _book(request)
-    departements = sorted(p.stem for p in book.policies_dir.glob("*.yaml") if p.stem != NATIONAL)
+    departements = sorted(
+        p.stem
+        for p in book.policies_dir.glob("*.yaml")
+        if p.stem != NATIONAL and p.stem in principal.departements  # only the caller's
+    )
 
     def collect() -> list[PolicySummary]:
         summaries = []
@@ -136,8 +155,8 @@ async def validate(
 
 @router.post(
     "/{departement}/dry-run",
-    response_model=DryRunReport,
-    summary="Ce que changerait le fichier candidat sur les parcours ouverts",
+    response_model=DryRunView,
+    summary="Ce que changerait le fichier candidat sur les parcours ouverts (des comptes)",
 )
 async def dry_run_policy(
     departement: Departement,
@@ -145,20 +164,26 @@ async def dry_run_policy(
     request: Request,
     engine: EngineDep,
     principal: Editor,
-) -> DryRunReport:
+    disclosed: DryRunRead,
+) -> DryRunView:
     book = _book(request, principal, departement)
 
-    def run() -> DryRunReport:
+    def run() -> DryRunView:
         with Session(engine) as session:
             rows = session.exec(
                 select(Household.id, Household.facts).where(
                     Household.departement == departement, Household.stage != "closed"
                 )
             ).all()
-        try:
-            return dry_run(book, departement, body.yaml, ((hid, dict(f)) for hid, f in rows))
-        except PolicyInvalid as exc:
-            raise _invalid(exc) from exc
+            try:
+                report = dry_run(book, departement, body.yaml, ((hid, dict(f)) for hid, f in rows))
+            except PolicyInvalid as exc:
+                raise _invalid(exc) from exc
+            examples = dry_run_view.readable_examples(session, principal, book, report)
+        disclosed.household(None, ["comptes par règle"], departement)
+        for example, household_departement in examples:
+            disclosed.household(example.household_id, ["règles déclenchées"], household_departement)
+        return dry_run_view.view(report, [example for example, _ in examples])
 
     return await run_in_threadpool(run)
 

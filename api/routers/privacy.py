@@ -3,27 +3,45 @@ what. Each of these actions is itself written to the audit trail."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
+from api import redaction
 from api.deps import EngineDep, TemporalDep
+from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.routers.records import RECORDS, _dump
 from api.security import Principal, household_for, require
 from core import audit, erasure
-from models.audit import AuditEvent, Rectification
+from models.audit import AuditEvent, AuditNote, Rectification
 from models.records import Household, Person
-from models.schemas import JsonTypes
+from models.schemas import BirthYear, JsonTypes
 from models.vocab import Sex
 from workflows.pathway import workflow_id
 
 router = APIRouter(tags=["Droits des personnes et journal d'audit"])
+ExportRead = Annotated[
+    Disclosed,
+    Depends(
+        Disclosure(Access.EXPORT, "toutes les données", "droit d'accès de la personne"),
+        scope="function",
+    ),
+]
+ReportRead = Annotated[
+    Disclosed,
+    Depends(
+        Disclosure(Access.READ, "rapport d'accès", "droit d'accès de la personne"),
+        scope="function",
+    ),
+]
+TrailRead = Annotated[
+    Disclosed,
+    Depends(Disclosure(Access.READ, "journal d'audit", "contrôle des accès"), scope="function"),
+]
 HouseholdId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 UNKNOWN: dict[int | str, dict[str, Any]] = {404: problem("Ménage inconnu")}
 Rights = Annotated[Principal, Depends(require(Permission.RIGHTS))]
@@ -38,24 +56,32 @@ class AuditEntry(BaseModel):
     record: str
     fields: list[str]
     purpose: str
+    note: str | None = None  # free text (a rectification's reason), erased with the household
 
 
 class Rectify(JsonTypes):
     nickname: str | None = Field(None, max_length=80)
     first_name: str | None = Field(None, max_length=80)
     last_name: str | None = Field(None, max_length=80)
-    birth_year: int | None = Field(None, ge=1900, le=2100)
+    birth_year: BirthYear | None = None  # at most the current year
     sex: Sex | None = None
     reason: str = Field(min_length=3, max_length=200, description="motif de la rectification")
 
 
-def _entries(engine: Any, household_id: str) -> list[AuditEntry]:
+def _entries(
+    engine: Any, household_id: str, departements: frozenset[str] | None = None
+) -> list[AuditEntry]:
+    """The household's audit rows; with `departements`, only rows of those départements (a
+    row keeps its département after the household is erased)."""
+    query = (
+        select(AuditEvent, AuditNote)
+        .join(AuditNote, col(AuditNote.seq) == col(AuditEvent.seq), isouter=True)
+        .where(AuditEvent.household_id == household_id)
+    )
+    if departements is not None:
+        query = query.where(col(AuditEvent.departement).in_(sorted(departements)))
     with Session(engine) as session:
-        rows = session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.household_id == household_id)
-            .order_by(col(AuditEvent.seq))
-        ).all()
+        rows = session.exec(query.order_by(col(AuditEvent.seq))).all()
     return [
         AuditEntry(
             seq=r.seq,
@@ -65,14 +91,27 @@ def _entries(engine: Any, household_id: str) -> list[AuditEntry]:
             record=r.record,
             fields=r.fields,
             purpose=r.purpose,
+            note=n.note if n is not None else None,
         )
-        for r in rows
+        for r, n in rows
     ]
 
 
 def _scoped(engine: Any, principal: Principal, household_id: str) -> None:
     with Session(engine) as session:
         household_for(session, principal, household_id)
+
+
+def _erasable(engine: Any, principal: Principal, household_id: str) -> None:
+    """In scope, or a first contact staged in one of the caller's départements whose
+    household row never came (its pathway never confirmed it): that can be erased too."""
+    with Session(engine) as session:
+        if session.get(Household, household_id) is not None:
+            household_for(session, principal, household_id)
+            return
+        staged = erasure.staged_departement(session, household_id)
+    if staged is None or staged not in principal.departements or principal.structure_scoped:
+        raise ApiError(404, "Ménage inconnu.")
 
 
 @router.get(
@@ -82,9 +121,10 @@ def _scoped(engine: Any, principal: Principal, household_id: str) -> None:
     summary="Rapport d'accès : qui a consulté ou modifié les données de ce ménage",
 )
 async def access_report(
-    household_id: HouseholdId, engine: EngineDep, principal: Rights
+    household_id: HouseholdId, engine: EngineDep, principal: Rights, disclosed: ReportRead
 ) -> list[AuditEntry]:
     await run_in_threadpool(_scoped, engine, principal, household_id)
+    disclosed.household(household_id, ["journal d'accès"])
     return await run_in_threadpool(_entries, engine, household_id)
 
 
@@ -93,7 +133,13 @@ async def access_report(
     responses=UNKNOWN,
     summary="Tout ce qui est détenu sur ce ménage",
 )
-async def export(household_id: HouseholdId, engine: EngineDep, principal: Rights) -> Any:
+async def export(
+    household_id: HouseholdId,
+    engine: EngineDep,
+    request: Request,
+    principal: Rights,
+    disclosed: ExportRead,
+) -> Any:
     def collect() -> dict[str, Any]:
         with Session(engine) as session:
             household = household_for(session, principal, household_id)
@@ -115,15 +161,15 @@ async def export(household_id: HouseholdId, engine: EngineDep, principal: Rights
                     select(Rectification).where(Rectification.household_id == household_id)
                 )
             ]
-        audit.record(
-            engine,
-            actor=f"agent-{principal.user_id}",
-            action="export",
-            record="toutes les données",
-            household_id=household_id,
-            fields=sorted(out),
-            purpose="droit d'accès de la personne",
+        seen = redaction.viewer(
+            principal,
+            stage=household.stage,
+            departement=household.departement,
+            book=request.app.state.book,
         )
+        out = redaction.export(out, seen)
+        disclosed.household(household_id, out, household.departement)
+        disclosed.write()  # now: the export lists its own access
         out["journal_d_acces"] = [e.model_dump() for e in _entries(engine, household_id)]
         return out
 
@@ -132,6 +178,7 @@ async def export(household_id: HouseholdId, engine: EngineDep, principal: Rights
 
 @router.patch(
     "/households/{household_id}/persons/{person_id}",
+    dependencies=[ANSWERS_A_WRITE],  # the rectification's own audit row covers its answer
     responses={404: problem("Ménage ou personne inconnus")},
     summary="Rectifier les données d'une personne (historique conservé)",
 )
@@ -142,33 +189,32 @@ async def rectify(
     engine: EngineDep,
     principal: Rights,
 ) -> dict[str, Any]:
-    def apply() -> dict[str, Any]:
+    def apply(session: Session) -> dict[str, Any]:  # the change and its audit row: one commit
         changes = body.model_dump(exclude_unset=True, exclude={"reason"})
-        with Session(engine) as session:
-            household_for(session, principal, household_id)
-            person = session.get(Person, person_id)
-            if person is None or person.household_id != household_id:
-                raise ApiError(404, "Personne inconnue.")
-            if not person.nominative_consent and (
-                changes.get("first_name") or changes.get("last_name")
-            ):
-                raise ApiError(422, "Sans consentement nominatif, pas de nom : un pseudonyme.")
-            for field, value in changes.items():
-                old = getattr(person, field)
-                session.add(
-                    Rectification(
-                        household_id=household_id,
-                        person_id=person_id,
-                        actor=f"agent-{principal.user_id}",
-                        field=field,
-                        old_value=None if old is None else str(old),
-                        new_value=None if value is None else str(value),
-                    )
+        household_for(session, principal, household_id)
+        person = session.get(Person, person_id)
+        if person is None or person.household_id != household_id:
+            raise ApiError(404, "Personne inconnue.")
+        if not person.nominative_consent and (
+            changes.get("first_name") or changes.get("last_name")
+        ):
+            raise ApiError(422, "Sans consentement nominatif, pas de nom : un pseudonyme.")
+        for field, value in changes.items():
+            old = getattr(person, field)
+            session.add(
+                Rectification(
+                    household_id=household_id,
+                    person_id=person_id,
+                    actor=f"agent-{principal.user_id}",
+                    field=field,
+                    old_value=None if old is None else str(old),
+                    new_value=None if value is None else str(value),
                 )
-                setattr(person, field, value)
-            session.add(person)
-            session.commit()
-            result = _dump(person)
+            )
+            setattr(person, field, value)
+        session.add(person)
+        session.flush()
+        result = _dump(person)
         audit.record(
             engine,
             actor=f"agent-{principal.user_id}",
@@ -176,11 +222,13 @@ async def rectify(
             record="fiche personne",
             household_id=household_id,
             fields=sorted(changes),
-            purpose=body.reason,
+            purpose="rectification à la demande de la personne",
+            note=body.reason,  # free text: erased with the household, the chain still holds
+            session=session,
         )
         return result
 
-    return await run_in_threadpool(apply)
+    return await run_in_threadpool(audit.transaction, engine, apply)
 
 
 @router.delete(
@@ -192,34 +240,17 @@ async def rectify(
 async def erase(
     household_id: HouseholdId, engine: EngineDep, client: TemporalDep, principal: Rights
 ) -> None:
-    await run_in_threadpool(_scoped, engine, principal, household_id)
-    wid = workflow_id(household_id)
-    try:  # delete every run (continue-as-new makes several): nothing stays in Temporal
-        current = [(await client.get_workflow_handle(wid).describe()).run_id]
-        older = [w.run_id async for w in client.list_workflows(f"WorkflowId='{wid}'")]
-        for run_id in dict.fromkeys(current + older):
-            # A running execution is terminated and deleted at once; a closed one is deleted
-            # by the server in the background.
-            await client.workflow_service.delete_workflow_execution(
-                DeleteWorkflowExecutionRequest(
-                    namespace=client.namespace,
-                    workflow_execution=WorkflowExecution(workflow_id=wid, run_id=run_id),
-                )
-            )
+    await run_in_threadpool(_erasable, engine, principal, household_id)
+    try:  # every run (continue-as-new makes several): nothing stays in Temporal
+        await erasure.delete_runs(client, workflow_id(household_id))
     except RPCError as exc:
-        if exc.status is not RPCStatusCode.NOT_FOUND:
-            raise ApiError(
-                503, "Temporal est injoignable : rien n'a été effacé, réessayez."
-            ) from exc
-    await run_in_threadpool(erasure.erase_household, engine, household_id)
+        raise ApiError(503, "Temporal est injoignable : rien n'a été effacé, réessayez.") from exc
+    # The rows and the erasure's audit row in one transaction, then no copy in the files.
     await run_in_threadpool(
-        lambda: audit.record(
+        lambda: erasure.erase_household(
             engine,
+            household_id,
             actor=f"agent-{principal.user_id}",
-            action="effacement",
-            record="ménage",
-            household_id=household_id,
-            fields=["toutes"],
             purpose="droit à l'effacement",
         )
     )
@@ -234,16 +265,23 @@ async def erase(
 async def audit_trail(
     engine: EngineDep,
     principal: Auditor,
+    disclosed: TrailRead,
     household_id: Annotated[str, Query(pattern=r"^[0-9a-f-]{36}$")],
 ) -> list[AuditEntry]:
     def run() -> list[AuditEntry]:
         with Session(engine) as session:
-            household = session.get(Household, household_id)
-            if household is not None:
-                household_for(session, principal, household_id)
-        return _entries(engine, household_id)
+            if session.get(Household, household_id) is not None:
+                try:
+                    household_for(session, principal, household_id)
+                except ApiError:  # out of scope: nothing, as for an unknown id
+                    return []
+        # Rows keep their département after an erasure: only the caller's are shown.
+        return _entries(engine, household_id, principal.departements)
 
-    return await run_in_threadpool(run)
+    entries = await run_in_threadpool(run)
+    if entries:  # a read of nothing names no household
+        disclosed.household(household_id, ["journal d'audit"])
+    return entries
 
 
 @router.get("/audit/verify", summary="Le journal d'audit est-il intact ?")

@@ -1,23 +1,26 @@
 """Reading the records: the list of households (read model) and one household's file."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import func
+from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
+from api import redaction
 from api.deps import EngineDep
+from api.disclosure import Access, Disclosed, Disclosure
 from api.errors import problem
 from api.permissions import Permission
-from api.redaction import redact_detail
+from api.redaction import Viewer
 from api.security import Principal, household_for, require
-from core import audit
 from models.evaluations import RECORD_TABLES as RECORDS
 from models.pathway import Stage
 from models.records import Alert, Household, Person, TimelineEvent
 from models.schemas import DEPARTEMENT, HouseholdDetail, HouseholdPage, HouseholdSummary
+from rules.book import PolicyBook
 
 router = APIRouter(prefix="/households", tags=["Fiches"])
 MAX_OFFSET = 1_000_000_000  # beyond what a database integer holds, a query would fail
@@ -50,18 +53,55 @@ def _summary(h: Household) -> HouseholdSummary:
     )
 
 
+def _viewers(principal: Principal, book: PolicyBook) -> Callable[[str, str], Viewer]:
+    cache: dict[tuple[str, str], Viewer] = {}
+
+    def of(departement: str, stage: str) -> Viewer:
+        if (departement, stage) not in cache:
+            cache[departement, stage] = redaction.viewer(
+                principal, stage=stage, departement=departement, book=book
+            )
+        return cache[departement, stage]
+
+    return of
+
+
+HouseholdsRead = Annotated[
+    Disclosed,
+    Depends(
+        Disclosure(Access.READ, "liste des ménages", "consultation de la liste des ménages"),
+        scope="function",
+    ),
+]
+HouseholdRead = Annotated[
+    Disclosed,
+    Depends(
+        Disclosure(Access.READ, "fiche ménage", "consultation de la fiche ménage"),
+        scope="function",
+    ),
+]
+
+
 @router.get("", response_model=HouseholdPage, summary="Lister les ménages (filtres, pagination)")
 def list_households(
     engine: EngineDep,
+    request: Request,
     principal: Annotated[Principal, Depends(require(Permission.LIST))],
+    disclosed: HouseholdsRead,
     departement: Annotated[
         str | None, Query(pattern=DEPARTEMENT.pattern, description="code département")
     ] = None,
     stage: Annotated[Stage | None, Query(description=Stage.describe())] = None,
-    overdue: Annotated[bool | None, Query(description="seulement les parcours en retard")] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="seulement les parcours en retard, parmi ceux dont vous voyez les échéances"
+        ),
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HouseholdPage:
+    viewer_of = _viewers(principal, request.app.state.book)
     # Only the caller's départements exist for them: not in lists, not in counts.
     filters: list[Any] = [col(Household.departement).in_(sorted(principal.departements))]
     if departement is not None:
@@ -70,6 +110,24 @@ def list_households(
         filters.append(Household.stage == stage.value)
     if overdue is not None:
         filters.append(Household.overdue == overdue)
+        # Being late tells a due date: only the stages whose deadlines the caller sees.
+        filters.append(
+            or_(
+                *(
+                    and_(
+                        col(Household.departement) == dep,
+                        col(Household.stage).in_(
+                            [
+                                s.value
+                                for s in Stage
+                                if viewer_of(dep, s.value).shows_deadlines_of(s)
+                            ]
+                        ),
+                    )
+                    for dep in sorted(principal.departements)
+                )
+            )
+        )
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(Household).where(*filters)).one()
         rows = session.exec(
@@ -79,10 +137,18 @@ def list_households(
             .offset(offset)
             .limit(limit)
         ).all()
-    return HouseholdPage(items=[_summary(h) for h in rows], total=total, offset=offset, limit=limit)
+    items = [redaction.summary(_summary(h), viewer_of(h.departement, h.stage)) for h in rows]
+    for h in rows:
+        disclosed.household(h.id, LISTED_FIELDS, h.departement)
+    return HouseholdPage(items=items, total=total, offset=offset, limit=limit)
 
 
-def _detail(engine: Any, principal: Principal, household_id: str) -> HouseholdDetail:
+LISTED_FIELDS = sorted(HouseholdSummary.model_fields)
+
+
+def _detail(
+    engine: Any, book: PolicyBook, principal: Principal, household_id: str, disclosed: Disclosed
+) -> HouseholdDetail:
     with Session(engine) as session:
         household = household_for(session, principal, household_id)
 
@@ -102,18 +168,11 @@ def _detail(engine: Any, principal: Principal, household_id: str) -> HouseholdDe
             thematic_referents=household.thematic_referents,
             flags=household.flags,
         )
-        sensitive = principal.sees_sensitive(household)
-    fields = ["membres", *RECORDS, "chronologie"] + (["champs sensibles"] if sensitive else [])
-    audit.record(
-        engine,
-        actor=f"agent-{principal.user_id}",
-        action="lecture",
-        record="fiche ménage",
-        household_id=household_id,
-        fields=fields,
-        purpose="consultation de la fiche ménage",
-    )
-    return detail if sensitive else redact_detail(detail)
+        departement, stage = household.departement, household.stage
+    seen = redaction.viewer(principal, stage=stage, departement=departement, book=book)
+    fields = ["membres", *RECORDS, "chronologie"] + (["champs sensibles"] if seen.sensitive else [])
+    disclosed.household(household_id, fields, departement)
+    return redaction.detail(detail, seen)
 
 
 @router.get(
@@ -125,6 +184,9 @@ def _detail(engine: Any, principal: Principal, household_id: str) -> HouseholdDe
 async def household(
     household_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
     engine: EngineDep,
+    request: Request,
     principal: Annotated[Principal, Depends(require(Permission.READ))],
+    disclosed: HouseholdRead,
 ) -> HouseholdDetail:
-    return await run_in_threadpool(_detail, engine, principal, household_id)
+    book = request.app.state.book
+    return await run_in_threadpool(_detail, engine, book, principal, household_id, disclosed)

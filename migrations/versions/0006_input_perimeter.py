@@ -5,8 +5,9 @@ Revises: 0005
 """
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
 
 revision: str = '0006'
 down_revision: str | None = '0005'
@@ -15,8 +16,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # SHA-256 of the body a staged entry was sent with: an Idempotency-Key reused with another
+    # body is refused. Entries staged before this revision have none and are not compared.
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('request_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_column('request_digest')

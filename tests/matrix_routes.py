@@ -1,0 +1,104 @@
+"""The access matrix's routes: each with its permission, a valid body, and the household it
+needs (tests/test_access_matrix.py). Every operation of the API must be here or in PUBLIC."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from api.permissions import Permission
+from tests import factories, hunt
+
+P = Permission
+RICH, NONE, CREATE = "rich", "none", "create"  # the rich household, no household, a new one
+PUBLIC = {  # any account (its own session), or nobody yet
+    ("GET", "/health"),
+    ("POST", "/auth/token"),
+    ("GET", "/auth/me"),
+    ("POST", "/auth/logout"),
+    ("POST", "/auth/password"),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # {hid}: the household; {pid}: its person; {uid}: an account
+    permission: Permission
+    body: Callable[[], dict[str, Any]] | None = None
+    stage: str = NONE  # RICH, CREATE, or the stage (hunt.STAGE_STEPS) of a new household
+
+
+def _policy() -> dict[str, Any]:
+    return {"yaml": (hunt.POLICIES / "75.yaml").read_text()}
+
+
+def _account() -> dict[str, Any]:
+    name = f"compte-{uuid.uuid4().hex[:8]}"
+    return {
+        "username": name,
+        "roles": ["ecoutant_115"],
+        "departements": ["75"],
+        "password": "une phrase de passe assez longue",
+    }
+
+
+H = "/households/{hid}"
+ROUTES = [
+    Route("POST", "/households", P.REPORT, hunt.first_contact, CREATE),
+    Route("POST", f"{H}/flash-evaluation", P.FLASH, hunt.flash, "reported"),
+    Route("POST", f"{H}/in-depth-evaluation", P.IN_DEPTH, hunt.in_depth, "flash_evaluated"),
+    Route("POST", f"{H}/commission-decision", P.COMMISSION, hunt.commission, "in_depth_evaluated"),
+    Route("POST", f"{H}/orientation", P.ORIENTATION, factories.orientation, "commission"),
+    Route(
+        "POST",
+        f"{H}/orientation/response",
+        P.ORIENTATION_RESPONSE,
+        hunt.refused,
+        "orientation_proposed",
+    ),
+    Route("POST", f"{H}/admission", P.ADMISSION, factories.placement, "accepted"),
+    Route(
+        "POST",
+        f"{H}/housing",
+        P.HOUSING,
+        lambda: factories.placement("pension_de_famille"),
+        "accepted",
+    ),
+    Route("POST", f"{H}/review", P.REVIEW, hunt.review, "commission"),
+    Route("POST", f"{H}/follow-up", P.REVIEW, hunt.review, "housed"),
+    Route("POST", f"{H}/landlord-solicitation", P.SOLICITATION, factories.review, "housed"),
+    Route("POST", f"{H}/exit", P.EXIT, factories.exit_, "admitted"),
+    Route("GET", f"{H}/pathway", P.READ, None, RICH),
+    Route("GET", "/households?departement=75", P.LIST, None, RICH),
+    Route("GET", H, P.READ, None, RICH),
+    Route("GET", f"{H}/access-report", P.RIGHTS, None, RICH),
+    Route("GET", f"{H}/export", P.RIGHTS, None, RICH),
+    Route(
+        "PATCH",
+        f"{H}/persons/{{pid}}",
+        P.RIGHTS,
+        lambda: {"nickname": "Jo", "reason": "demande"},
+        "reported",
+    ),
+    Route("DELETE", H, P.RIGHTS, None, "reported"),
+    Route("GET", "/audit?household_id={hid}", P.AUDIT, None, RICH),
+    Route("GET", "/audit/verify", P.AUDIT),
+    Route("GET", "/policies", P.POLICY_READ),
+    Route("POST", "/policies/75/validate", P.POLICY_EDIT, _policy),
+    Route("POST", "/policies/75/dry-run", P.POLICY_EDIT, _policy),
+    Route("PUT", "/policies/75", P.POLICY_EDIT, _policy),
+    Route("POST", "/codec/encode", P.CODEC, lambda: {"payloads": []}),
+    Route("POST", "/codec/decode", P.CODEC, lambda: {"payloads": []}),
+    Route("GET", "/statistics", P.STATISTICS),
+    Route("GET", "/users", P.USERS),
+    Route("POST", "/users", P.USERS, _account),
+    Route("PATCH", "/users/{uid}", P.USERS, lambda: {"display_name": "Compte renommé"}),
+    Route("POST", "/users/{uid}/password", P.USERS, lambda: {"password": "une phrase de passe"}),
+]
+
+
+def template(route: Route) -> tuple[str, str]:
+    path = route.path.split("?")[0].replace("{hid}", "{household_id}").replace("/75", "/{dep}")
+    path = path.replace("{pid}", "{person_id}").replace("{uid}", "{user_id}")
+    return route.method, path.replace("{dep}", "{departement}")
