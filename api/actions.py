@@ -216,7 +216,7 @@ async def send(
                     PathwayWorkflow.act, inp, start_workflow_operation=start, id=update_id
                 )
             else:
-                handle = client.get_workflow_handle_for(PathwayWorkflow.run, wid)
+                handle = client.get_workflow_handle(wid)
                 state = await handle.execute_update(PathwayWorkflow.act, inp, id=update_id)
     except WorkflowAlreadyStartedError as exc:
         await run_in_threadpool(_unstage, engine, sid)
@@ -273,7 +273,7 @@ def _refused(exc: WorkflowUpdateFailedError) -> ApiError:
 async def read_state(client: Client, household_id: str) -> PathwayView:
     wid = workflow_id(household_id)
     try:
-        state = await client.get_workflow_handle_for(PathwayWorkflow.run, wid).query(
+        state = await client.get_workflow_handle(wid).query(
             PathwayWorkflow.state_query
         )
     except RPCError as exc:
