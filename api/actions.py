@@ -273,9 +273,7 @@ def _refused(exc: WorkflowUpdateFailedError) -> ApiError:
 async def read_state(client: Client, household_id: str) -> PathwayView:
     wid = workflow_id(household_id)
     try:
-        state = await client.get_workflow_handle(wid).query(
-            PathwayWorkflow.state_query
-        )
+        state = await client.get_workflow_handle(wid).query(PathwayWorkflow.state_query)
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             raise ApiError(404, "Aucun parcours pour ce ménage.") from exc
