@@ -12,7 +12,6 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.consistency import ConsistencyActivities
 from activities.housekeeping import run_periodically
 from activities.pathway import PathwayActivities
-from core.audit import key_from_settings
 from core.db import get_engine
 from core.logging import configure_logging, log
 from core.settings import Settings, get_settings
@@ -62,7 +61,7 @@ def build_worker(
 async def main() -> None:
     configure_logging()
     settings = get_settings()
-    key_from_settings(settings)  # the audit chain's key: refused at its default outside dev
+    settings.require_secrets()  # none missing outside development (weak ones: Settings)
     client = await connect(settings)
     await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:

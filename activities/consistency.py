@@ -18,7 +18,7 @@ or a household: those orphans need a person to look at them.
 import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -33,6 +33,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.consistency_db import Row, load_rows, purge, repair_row, stale_submissions, utc
 from api.actions import UPDATE_WAIT_SECONDS
+from core import clock
 from core.scrub import scrub
 from core.settings import Settings
 from models.consistency import (
@@ -211,7 +212,7 @@ class ConsistencyActivities:
             self.engine,
             self.settings,
             repair=inp.repair,
-            now=datetime.now(UTC),
+            now=clock.now(),
             household_ids=inp.household_ids,
             purge_stale=inp.purge_stale,
         )

@@ -8,8 +8,8 @@ import argparse
 import asyncio
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from core.clock import now
 from models.consistency import CheckReport
 
 FIELDS = {"stage": "étape", "overdue": "en retard", "next_deadline": "prochaine échéance"}
@@ -22,10 +22,6 @@ STATUSES = {
     "canceled": "annulé",
     "timed_out": "expiré",
 }
-
-
-def clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def add_check_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -67,7 +63,7 @@ async def run_check(repair: bool, as_json: bool, household_ids: Sequence[str] | 
         return 2
     try:
         report = await check(
-            client, get_engine(), settings, repair=repair, now=clock(), household_ids=household_ids
+            client, get_engine(), settings, repair=repair, now=now(), household_ids=household_ids
         )
     except SQLAlchemyError as exc:
         print(f"✘ base de données illisible ({type(exc).__name__}) : est-elle migrée ?")

@@ -10,10 +10,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from core import audit
+from core import audit, clock
 from models.consistency import StaleSubmission
 from models.pathway import PathwayState, Stage
-from models.records import Household, Submission, utcnow
+from models.records import Household, Submission, SubmissionStatus
 
 CHUNK = 500  # ids per IN (…) clause
 
@@ -76,7 +76,7 @@ def repair_row(engine: Engine, row: Row, state: PathwayState) -> bool:
                 stage=state.stage.value,
                 overdue=state.overdue,
                 next_deadline=state.next_deadline,
-                updated_at=utcnow(),
+                updated_at=clock.now(),
             )
         )
     return result.rowcount == 1
@@ -90,7 +90,7 @@ def stale_submissions(
         col(Submission.household_id),
         col(Submission.action),
         col(Submission.created_at),
-    ).where(col(Submission.status) == "pending", col(Submission.created_at) < cutoff)
+    ).where(col(Submission.status) == SubmissionStatus.PENDING, col(Submission.created_at) < cutoff)
     queries = (
         [query]
         if scope is None
@@ -109,7 +109,10 @@ def stale_submissions(
 def purge(engine: Engine, stale: StaleSubmission) -> bool:
     """Delete a still-pending submission (never one applied meanwhile), audited in the same
     transaction."""
-    pending = (col(Submission.id) == stale.submission_id, col(Submission.status) == "pending")
+    pending = (
+        col(Submission.id) == stale.submission_id,
+        col(Submission.status) == SubmissionStatus.PENDING,
+    )
 
     def work(session: Session) -> bool:
         payload = session.execute(select(col(Submission.payload)).where(*pending)).scalar()

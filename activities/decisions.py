@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from models.decisions import Evaluation
-from models.records import Alert, Household
+from models.decisions import Effects, Evaluation
+from models.records import Alert, AlertKind, Household
+from models.vocab import Recipient
 
 
 def decision_detail(evaluation: Evaluation | None) -> dict[str, Any]:
@@ -17,7 +18,7 @@ def decision_detail(evaluation: Evaluation | None) -> dict[str, Any]:
         "policy_id": evaluation.policy_id,
         "policy_version": evaluation.policy_version,
         "rules_fired": evaluation.fired,
-        "decisions": [d.model_dump() for d in evaluation.decisions],
+        "decisions": [d.model_dump(mode="json") for d in evaluation.decisions],
     }
 
 
@@ -27,40 +28,35 @@ def record_decisions(
     evaluation: Evaluation | None,
     facts: dict[str, Any],
     *,
-    kind: str,
+    kind: AlertKind,
     due_at: datetime,
+    effects: Effects | None = None,
 ) -> None:
-    """Apply an evaluation's lasting effects to the household and raise its alerts."""
+    """Write what the workflow planned from an evaluation (`effects`): its lasting effects on the
+    household, its alerts. Without them (a task scheduled by an older worker) they are read from
+    the evaluation by the same interpreter, models/decisions.py."""
     if evaluation is None:
         return
     if facts:
         household.facts = facts
-    for decision in evaluation.decisions:
-        params = decision.params
-        if decision.action == "route_to_partnership_commission":
-            household.partnership_commission = params.get("reason")
-        elif decision.action == "assign_thematic_referent":
-            household.thematic_referents = sorted({*household.thematic_referents, params["theme"]})
-        elif decision.action == "flag":
-            household.flags = sorted({*household.flags, params["kind"]})
-        elif decision.action == "escalate":
-            session.add(
-                Alert(
-                    household_id=household.id,
-                    kind=kind,
-                    recipient=params["to"],
-                    recipient_structure=household.referent_structure
-                    if params["to"] == "lead_referent"
-                    else None,
-                    due_at=due_at,
-                    policy_version=evaluation.policy_version,
-                    reason=params.get("reason"),
-                    rule_id=decision.rule_id,
-                )
+    effects = effects if effects is not None else evaluation.effects()
+    effects.onto(household)
+    for escalation in effects.escalations:
+        to = escalation.params.to
+        session.add(
+            Alert(
+                household_id=household.id,
+                kind=kind,
+                recipient=to,
+                recipient_structure=household.referent_structure
+                if to is Recipient.LEAD_REFERENT
+                else None,
+                due_at=due_at,
+                policy_version=evaluation.policy_version,
+                reason=escalation.params.reason,
+                rule_id=escalation.rule_id,
             )
-
-
-POLICY_FAILURE = "policy_failure"  # alert kind: the rules could not be evaluated
+        )
 
 
 def policy_failure_alert(
@@ -69,8 +65,8 @@ def policy_failure_alert(
     """An alert to the coordinator naming the département and the error (no personal data)."""
     return Alert(
         household_id=household_id,
-        kind=POLICY_FAILURE,
-        recipient="coordinator",
+        kind=AlertKind.POLICY_FAILURE,
+        recipient=Recipient.SIAO_COORDINATOR,
         recipient_structure=None,
         due_at=due_at,
         policy_version="inconnue",

@@ -12,14 +12,14 @@
 """
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.engine import Engine
 
 from activities.consistency import SETTLE
 from activities.consistency_db import purge, stale_submissions
-from core import audit
+from core import audit, clock
 from core.scrub import scrub
 from models.records import Submission
 
@@ -42,7 +42,7 @@ async def run_periodically(engine: Engine, interval: timedelta = INTERVAL) -> No
     """Forever, every `interval`; a failed round is logged and the next one comes."""
     while True:
         try:
-            await asyncio.to_thread(sweep, engine, datetime.now(UTC))
+            await asyncio.to_thread(sweep, engine, clock.now())
         except Exception as exc:  # the database may be down for a while: try again later
             log.error("housekeeping_failed", error_type=type(exc).__name__)
         await asyncio.sleep(interval.total_seconds())

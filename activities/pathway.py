@@ -15,10 +15,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.decisions import decision_detail, policy_failure_alert, record_decisions
 from activities.writers import WRITERS
-from core import erasure
+from core import clock, erasure
 from core.db import session_scope
 from core.scrub import scrub
 from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
+from models.failures import Failure
 from models.pathway import (
     Action,
     ApplyActionInput,
@@ -27,7 +28,15 @@ from models.pathway import (
     PolicyFailureInput,
     PurgeInput,
 )
-from models.records import Alert, Household, Submission, TimelineEvent, utcnow
+from models.records import (
+    Alert,
+    AlertKind,
+    Household,
+    Submission,
+    SubmissionStatus,
+    TimelineEvent,
+    TimelineKind,
+)
 from rules.document import PolicyInvalid
 from rules.isolated import EngineUnavailable, Policies
 
@@ -55,52 +64,60 @@ class PathwayActivities:
                 submission = session.get(Submission, inp.submission_id)
                 if submission is None:
                     raise ApplicationError(
-                        "saisie introuvable", type="SubmissionMissing", non_retryable=True
+                        "saisie introuvable",
+                        type=Failure.SUBMISSION_MISSING.value,
+                        non_retryable=True,
                     )
-                if submission.status == "applied":
+                if submission.status == SubmissionStatus.APPLIED:  # a plain str when read back
                     bound.info("action_already_applied", action=inp.action)
                     return False
                 payload = dict(submission.payload)
-                submission.status, submission.payload = "applied", {}
-                submission.applied_at = utcnow()
+                submission.status, submission.payload = SubmissionStatus.APPLIED, {}
+                submission.applied_at = clock.now()
                 session.add(submission)
             try:
                 WRITERS[inp.action](session, inp, payload)
             except ValidationError as exc:  # a bad stored entry will not heal by retrying
                 raise ApplicationError(
-                    "saisie invalide", type="SubmissionInvalid", non_retryable=True
+                    "saisie invalide", type=Failure.SUBMISSION_INVALID.value, non_retryable=True
                 ) from exc
             session.flush()
             household = session.get(Household, inp.household_id)
             if household is None:
                 raise ApplicationError(
-                    "ménage introuvable", type="HouseholdMissing", non_retryable=True
+                    "ménage introuvable", type=Failure.HOUSEHOLD_MISSING.value, non_retryable=True
                 )
             household.stage = inp.stage_after
             household.overdue = inp.overdue
             household.next_deadline = inp.next_deadline
-            household.updated_at = utcnow()
+            household.updated_at = clock.now()
             if inp.referent_structure:
                 household.referent_structure = inp.referent_structure
             if inp.action is Action.EXIT:
                 household.exit_situation = inp.exit_situation
                 household.closed_at = inp.occurred_at
             record_decisions(
-                session, household, inp.evaluation, inp.facts, kind="", due_at=inp.occurred_at
+                session,
+                household,
+                inp.evaluation,
+                inp.facts,
+                kind=AlertKind.RULE,
+                due_at=inp.occurred_at,
+                effects=inp.effects,
             )
             session.add(household)
             self._resolve_alerts(session, inp)
             if inp.policy_failure:
                 session.add(
                     policy_failure_alert(
-                        inp.household_id, household.departement, inp.policy_failure, utcnow()
+                        inp.household_id, household.departement, inp.policy_failure, clock.now()
                     )
                 )
             session.add(
                 TimelineEvent(
                     household_id=inp.household_id,
                     workflow_id=inp.workflow_id,
-                    action=inp.action,
+                    action=TimelineKind.of(inp.action),
                     actor=inp.actor,
                     occurred_at=inp.occurred_at,
                     stage_before=inp.stage_before,
@@ -141,11 +158,13 @@ class PathwayActivities:
             # The file is wrong, not the network: retrying will not help until staff fix it.
             raise ApplicationError(
                 "aucune politique valide pour ce département",
-                type="PolicyInvalid",
+                type=Failure.POLICY_INVALID.value,
                 non_retryable=True,
             ) from exc
         except (EngineUnavailable, RuntimeError) as exc:
-            raise ApplicationError(str(exc)[:200], type="PolicyEvaluationFailed") from exc
+            raise ApplicationError(
+                str(exc)[:200], type=Failure.POLICY_EVALUATION_FAILED.value
+            ) from exc
 
     @activity.defn(name="evaluate_policy")
     def evaluate_policy(self, inp: EvaluateInput) -> Evaluation:
@@ -157,12 +176,14 @@ class PathwayActivities:
         except PolicyInvalid as exc:
             raise ApplicationError(
                 "aucune politique valide pour ce département",
-                type="PolicyInvalid",
+                type=Failure.POLICY_INVALID.value,
                 non_retryable=True,
             ) from exc
         except (EngineUnavailable, RuntimeError) as exc:
             log.error("policy_evaluation_failed", departement=inp.departement, error=str(exc))
-            raise ApplicationError(str(exc)[:200], type="PolicyEvaluationFailed") from exc
+            raise ApplicationError(
+                str(exc)[:200], type=Failure.POLICY_EVALUATION_FAILED.value
+            ) from exc
 
     @activity.defn(name="record_policy_failure")
     def record_policy_failure(self, inp: PolicyFailureInput) -> None:
@@ -178,7 +199,7 @@ class PathwayActivities:
             if session.get(Household, inp.household_id) is None:
                 return  # a first contact: no household row yet; the log line is the alert
             session.add(
-                policy_failure_alert(inp.household_id, inp.departement, inp.reason, utcnow())
+                policy_failure_alert(inp.household_id, inp.departement, inp.reason, clock.now())
             )
 
     @activity.defn(name="purge_personal_data")
@@ -229,14 +250,20 @@ class PathwayActivities:
                 session.add(
                     Alert(
                         household_id=inp.household_id,
-                        kind=inp.kind,
+                        kind=AlertKind.of(inp.kind),
                         recipient_structure=household.referent_structure,
                         due_at=inp.due_at,
                         policy_version=inp.policy_version,
                     )
                 )
             record_decisions(
-                session, household, inp.evaluation, {}, kind=inp.kind.value, due_at=inp.due_at
+                session,
+                household,
+                inp.evaluation,
+                {},
+                kind=AlertKind.of(inp.kind),
+                due_at=inp.due_at,
+                effects=inp.effects,
             )
             if inp.policy_failure:
                 session.add(
@@ -246,13 +273,15 @@ class PathwayActivities:
                 )
             household.overdue = True
             household.next_deadline = inp.next_deadline
-            household.updated_at = utcnow()
+            household.updated_at = clock.now()
             session.add(household)
             session.add(
                 TimelineEvent(
                     household_id=inp.household_id,
                     workflow_id=inp.workflow_id,
-                    action="deadline_missed" if inp.escalation_level == 0 else "escalation",
+                    action=TimelineKind.DEADLINE_MISSED
+                    if inp.escalation_level == 0
+                    else TimelineKind.ESCALATION,
                     actor="system",
                     occurred_at=inp.due_at,
                     stage_before=inp.stage,

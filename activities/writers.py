@@ -12,7 +12,9 @@ from models.evaluations import (
     InDepthEvaluation,
     Orientation,
     Placement,
+    PlacementKind,
     Review,
+    ReviewKind,
 )
 from models.pathway import Action, ApplyActionInput
 from models.records import Household, Person
@@ -73,10 +75,10 @@ WRITERS: dict[Action, Writer] = {
     Action.ORIENTATION: _record(Orientation),
     Action.ACCEPT_ORIENTATION: _answer_orientation,
     Action.REFUSE_ORIENTATION: _answer_orientation,
-    Action.ADMISSION: _record(Placement, kind="admission"),
-    Action.HOUSING: _record(Placement, kind="housing"),
-    Action.REVIEW: _record(Review, kind="review"),
-    Action.FOLLOW_UP: _record(Review, kind="follow_up"),
-    Action.LANDLORD_SOLICITATION: _record(Review, kind="landlord_solicitation"),
+    Action.ADMISSION: _record(Placement, kind=PlacementKind.ADMISSION),
+    Action.HOUSING: _record(Placement, kind=PlacementKind.HOUSING),
+    Action.REVIEW: _record(Review, kind=ReviewKind.REVIEW),
+    Action.FOLLOW_UP: _record(Review, kind=ReviewKind.FOLLOW_UP),
+    Action.LANDLORD_SOLICITATION: _record(Review, kind=ReviewKind.LANDLORD_SOLICITATION),
     Action.EXIT: _exit,
 }

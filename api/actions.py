@@ -1,4 +1,4 @@
-"""Send one caseworker action to its pathway: stage the entry, run the update, map the outcome.
+"""Send one caseworker action to its pathway: hold the entry, run the update, map the outcome.
 
 The entry's personal contents are staged in the database under the update id; only the action,
 dates and coded facts go to Temporal. A refused action leaves nothing behind.
@@ -9,7 +9,6 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
@@ -33,12 +32,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import redaction
 from api.deps import ActionContext
 from api.errors import ApiError
+from api.facts import RecordedFacts
 from api.security import household_for
 from core import audit
 from core.db import session_scope
+from models.failures import REFUSALS, Failure
 from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage
-from models.records import Household, Submission
-from models.schemas import PathwayView
+from models.records import Household, Submission, SubmissionStatus
+from models.schemas import ActionRefused, PathwayView
 from workflows import search_attributes as sa
 from workflows.pathway import PathwayWorkflow, workflow_id
 
@@ -105,7 +106,7 @@ def _update_id(submission: Submission) -> str:
     return f"{submission.id}@{created.isoformat()}"
 
 
-def _stage(
+def _hold_submission(
     ctx: ActionContext,
     sid: str,
     household_id: str,
@@ -114,10 +115,10 @@ def _stage(
     departement: str | None,
     digest: str,
 ) -> tuple[str, bool]:
-    """Stage the entry; (its update id, whether it was staged already by an earlier try). The
+    """Hold the entry; (its update id, whether it was held already by an earlier try). The
     entry and its audit row commit together (a lost race with another writer is run again)."""
 
-    def stage(session: Session) -> tuple[str, bool]:
+    def hold(session: Session) -> tuple[str, bool]:
         if action is Action.REPORT:
             if ctx.principal and departement not in ctx.principal.departements:
                 raise ApiError(403, "Accès refusé : ce département n'est pas le vôtre.")
@@ -160,13 +161,14 @@ def _stage(
             )
         return _update_id(submission), False
 
-    return audit.transaction(ctx.engine, stage)
+    return audit.transaction(ctx.engine, hold)
 
 
-def _unstage(engine: Engine, sid: str) -> None:
+def _drop_submission(engine: Engine, sid: str) -> None:
+    """A refused or failed action: its held entry goes (an applied one stays)."""
     with session_scope(engine) as session:
         submission = session.get(Submission, sid)
-        if submission is not None and submission.status == "pending":
+        if submission is not None and submission.status == SubmissionStatus.PENDING:
             session.delete(submission)
 
 
@@ -177,17 +179,26 @@ async def send(
     action: Action,
     body: BaseModel | None,
     occurred_at: datetime,
+    facts: RecordedFacts,
     departement: str | None = None,
-    **fields: Any,
+    referent_structure: str | None = None,
 ) -> PathwayView:
     client, engine, actor = ctx.client, ctx.engine, ctx.actor
     sid = submission_id(action, ctx.idempotency_key, actor)
     payload = body.model_dump(mode="json") if body is not None else {}
     update_id, retried = await run_in_threadpool(
-        _stage, ctx, sid, household_id, action, payload, departement, request_digest(body)
+        _hold_submission, ctx, sid, household_id, action, payload, departement, request_digest(body)
     )
     inp = ActionInput(
-        action=action, submission_id=sid, occurred_at=occurred_at, actor=actor, **fields
+        action=action,
+        submission_id=sid,
+        occurred_at=occurred_at,
+        actor=actor,
+        referent_structure=referent_structure,
+        # The fields the workflow acts on itself, as well as facts.
+        accompaniment_intensity=facts.accompaniment_intensity,
+        exit_situation=facts.exit_situation,
+        facts=facts.coded(),
     )
     wid = workflow_id(household_id)
     try:
@@ -219,12 +230,12 @@ async def send(
                 handle = client.get_workflow_handle(wid)
                 state = await handle.execute_update(PathwayWorkflow.act, inp, id=update_id)
     except WorkflowAlreadyStartedError as exc:
-        await run_in_threadpool(_unstage, engine, sid)
+        await run_in_threadpool(_drop_submission, engine, sid)
         raise _closed(
             "Le parcours de ce ménage est clos : signalez-le comme un nouveau ménage."
         ) from exc
     except WorkflowUpdateFailedError as exc:
-        await run_in_threadpool(_unstage, engine, sid)
+        await run_in_threadpool(_drop_submission, engine, sid)
         raise _refused(exc) from exc
     except (RPCTimeoutOrCancelledError, TimeoutError) as exc:
         raise ApiError(
@@ -234,7 +245,7 @@ async def send(
         ) from exc
     except RPCError as exc:
         if action is not Action.REPORT and exc.status is RPCStatusCode.NOT_FOUND:
-            await run_in_threadpool(_unstage, engine, sid)
+            await run_in_threadpool(_drop_submission, engine, sid)
             raise _closed("Action refusée : le parcours est clos.") from exc
         raise ApiError(
             503,
@@ -262,10 +273,13 @@ def _closed(detail: str) -> ApiError:
 
 def _refused(exc: WorkflowUpdateFailedError) -> ApiError:
     cause = exc.cause
-    if isinstance(cause, ApplicationError) and cause.type == "ActionNotAllowed":
+    if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+        # The workflow's ActionRefused (from an older worker: stage and actions, no detail).
         details = cause.details[0] if cause.details else {}
-        return ApiError(409, cause.message, **details)
-    if isinstance(cause, ApplicationError) and cause.type == "PolicyUnavailable":
+        refused = ActionRefused.model_validate({"detail": cause.message, **details})
+        shown = refused.model_dump(mode="json", exclude={"detail"})
+        return ApiError(409, refused.detail, **shown)
+    if isinstance(cause, ApplicationError) and cause.type == Failure.POLICY_UNAVAILABLE:
         return ApiError(503, cause.message)  # French, names the département, no personal data
     return ApiError(503, "L'action n'a pas pu être enregistrée ; rien n'a changé, réessayez.")
 

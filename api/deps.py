@@ -1,45 +1,17 @@
-"""Dependencies shared by the routers: settings, database engine, Temporal client, actor."""
+"""Dependencies shared by the routers: the process's shared objects (api/state.py), the
+Idempotency-Key, and everything a caseworker action needs."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from api.errors import ApiError
 from api.security import CurrentPrincipal, Principal
-from core.settings import Settings
+from api.state import BookDep, EngineDep, SettingsDep, TemporalDep
+from rules.book import PolicyBook
 
-if TYPE_CHECKING:
-    from rules.book import PolicyBook
-
-
-def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_engine_dep(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-async def get_temporal(request: Request) -> Client:
-    """The process's client, connected on first need so the API starts even if Temporal is down."""
-    state = request.app.state
-    if state.temporal is None:
-        try:
-            state.temporal = await state.connect_temporal()
-        except Exception as exc:
-            raise ApiError(503, "Temporal est injoignable : réessayez dans un instant.") from exc
-    client: Client = state.temporal
-    return client
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-EngineDep = Annotated[Engine, Depends(get_engine_dep)]
-TemporalDep = Annotated[Client, Depends(get_temporal)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -60,21 +32,20 @@ class ActionContext:
     task_queue: str
     actor: str
     idempotency_key: str | None = None
-    principal: "Principal | None" = None  # None only for trusted in-process callers
-    book: "PolicyBook | None" = None  # what the rules reveal, for the answer's redaction
+    principal: Principal | None = None  # None only for trusted in-process callers
+    book: PolicyBook | None = None  # what the rules reveal, for the answer's redaction
 
 
 def get_action_context(
-    request: Request,
     settings: SettingsDep,
     engine: EngineDep,
     client: TemporalDep,
+    book: BookDep,
     principal: CurrentPrincipal,
     key: IdempotencyKey = None,
 ) -> ActionContext:
     # The timeline records the account's opaque id, not a name.
     actor = f"agent-{principal.user_id}"
-    book: PolicyBook = request.app.state.book
     return ActionContext(client, engine, settings.temporal_task_queue, actor, key, principal, book)
 
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
 from api.security import CurrentPrincipal, Principal
+from api.state import EngineDep
 from core import audit
 
 
@@ -104,11 +105,9 @@ class Disclosure(Declaration):
     audited_by: AuditedBy = AuditedBy.DISCLOSURE
 
     async def __call__(
-        self, request: Request, principal: CurrentPrincipal
+        self, engine: EngineDep, principal: CurrentPrincipal
     ) -> AsyncIterator[Disclosed]:
-        disclosed = Disclosed(
-            principal, request.app.state.engine, self.access, self.record, self.purpose
-        )
+        disclosed = Disclosed(principal, engine, self.access, self.record, self.purpose)
         yield disclosed  # the route runs; an error it raises ends here, unaudited (no data)
         await run_in_threadpool(disclosed.write)
 

@@ -3,12 +3,13 @@
 They serve three readers: the OpenAPI page (examples), `make demo`, and the tests.
 """
 
-from datetime import UTC, datetime
 from typing import Any
+
+from core import clock
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
+    return clock.now().isoformat()
 
 
 def first_contact(departement: str = "75", **overrides: Any) -> dict[str, Any]:

@@ -19,15 +19,14 @@ from api.routers import (
     statistics,
     users,
 )
-from core.audit import key_from_settings
+from api.state import AppState
 from core.codec import key_ring_from_settings
 from core.db import get_engine
 from core.logging import configure_logging
-from core.security import check_secrets
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from rules.book import PolicyBook
-from rules.engine import get_engine as get_rules_engine
+from rules.engine import rules_engine
 
 DESCRIPTION = """
 API des parcours SIAO : de la rue au logement.
@@ -48,9 +47,8 @@ def create_app(
     connect_temporal: Callable[[], Awaitable[Client]] | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    check_secrets(settings)  # default secrets are refused outside development
-    key_ring_from_settings(settings)  # and so are missing or default encryption keys
-    key_from_settings(settings)  # and the audit chain's HMAC key
+    settings.require_secrets()  # none missing outside development (weak ones: Settings)
+    key_ring_from_settings(settings)  # the encryption keys parse
 
     # The documentation is served by api.routers.docs, from the app's own files (no CDN).
     app = FastAPI(
@@ -62,13 +60,13 @@ def create_app(
     )
     app.add_middleware(perimeter.BodySizeLimit)  # 413 past the limit, chunked bodies included
     # Added last, so outermost: the 413 above gets the headers too.
-    app.add_middleware(perimeter.SecurityHeaders, hsts=settings.environment != "development")
-    app.state.settings = settings
-    app.state.engine = engine or get_engine()
-    app.state.temporal = None
-    app.state.connect_temporal = connect_temporal or (lambda: connect(settings))
-    # Policy files are read here to validate and dry-run; the workers keep their own book.
-    app.state.book = PolicyBook(settings.policies_dir, None, get_rules_engine())
+    app.add_middleware(perimeter.SecurityHeaders, hsts=not settings.in_development)
+    AppState(
+        settings=settings,
+        engine=engine or get_engine(),
+        book=PolicyBook(settings.policies_dir, None, rules_engine()),
+        connect_temporal=connect_temporal or (lambda: connect(settings)),
+    ).install(app)
     errors.install(app)
     app.include_router(health.router)
     app.include_router(docs.router)

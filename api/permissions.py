@@ -5,7 +5,7 @@ only for those who accompany the household."""
 from enum import StrEnum
 
 from models.pathway import Action, DeadlineKind
-from models.transitions import CLEARS
+from models.transitions import CLEARS, COMMISSION_AGENDA
 from models.users import Role
 
 
@@ -61,7 +61,6 @@ MATRIX: dict[Role, frozenset[Permission]] = {
 # Roles whose reach is limited to the households oriented to, or housed by, their structures.
 STRUCTURE_SCOPED = frozenset({Role.GESTIONNAIRE, Role.BAILLEUR})
 # Commission members see sensitive fields only for the households on their agenda.
-AGENDA_STAGES = frozenset({"in_depth_evaluated", "commission"})
 AGENDA_ONLY = frozenset({Role.COMMISSION.value, *STRUCTURE_SCOPED})
 
 
@@ -72,7 +71,7 @@ def sees_sensitive(roles: frozenset[str], permissions: frozenset["Permission"], 
     if Permission.READ_SENSITIVE not in permissions:
         return False
     if roles <= AGENDA_ONLY:
-        return stage in AGENDA_STAGES
+        return stage in COMMISSION_AGENDA
     return True
 
 

@@ -1,5 +1,5 @@
 """The one boundary: every answer that carries a pathway or a household goes through here, and
-loses what its reader may not know, by one rule (DOMAIN.md, Privacy).
+loses what its reader may not know, by one rule (README, « Privacy and access »).
 
 The rule, per reader and per household (`Viewer`):
 * those who accompany the household (api.permissions.sees_sensitive) see everything;
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from api.permissions import Permission, deadlines_met_by, sees_sensitive
 from api.security import Principal
+from models.decisions import DeadlineSetting, Decision
 from models.evaluations import RECORD_TABLES
 from models.pathway import Deadline, DeadlineKind, Stage
 from models.records import Household, Person
@@ -29,10 +30,9 @@ from models.sensitivity import (
     value_sensitivity,
 )
 from models.transitions import STAGE_DEADLINES
-from models.vocab import Coded
+from models.vocab import Coded, Flag, Theme
 from models.vocab_orientation import ExitSituation, Measure
 from rules.sensitivity import NOTHING_SHOWN, PRODUCED, RuleDisclosure, classify, param_codes
-from rules.vocabulary import Flag, Theme
 
 if TYPE_CHECKING:
     from rules.book import PolicyBook
@@ -108,13 +108,13 @@ def _values(values: list[str], codes: type[Coded], v: Viewer) -> list[str]:
     return [x for x in values if v.shows_value(codes, x)]
 
 
-def _decisions(view: PathwayView, v: Viewer) -> list[Any]:
+def _decisions(view: PathwayView, v: Viewer) -> list[Decision]:
     return [
         d
         for d in view.last_decisions
         if v.rules.shows(d.rule_id)
-        and not (d.action == "set_deadline" and d.params.get("kind") not in v.deadlines)
-        and all(v.shows_value(param_codes(d.action, k), x) for k, x in d.params.items())
+        and not (isinstance(d, DeadlineSetting) and d.params.kind not in v.deadlines)
+        and all(v.shows_value(param_codes(d.action, k), x) for k, x in d.as_written().items())
     ]
 
 
@@ -236,6 +236,7 @@ def detail(d: HouseholdDetail, v: Viewer) -> HouseholdDetail:
             "partnership_commission": None,
             "thematic_referents": _values(d.thematic_referents, Theme, v),
             "flags": _values(d.flags, Flag, v),
+            "proposed_accompaniments": _values(d.proposed_accompaniments, Measure, v),
             "sensitive_hidden": True,
         }
     )

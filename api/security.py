@@ -19,9 +19,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
 from api.permissions import STRUCTURE_SCOPED, Permission, permissions_of, sees_sensitive
+from api.state import EngineDep, SettingsDep
 from core.security import LOCAL_ISSUER, TokenInvalid, decode_token
 from core.settings import Settings
-from models.evaluations import Orientation, Placement
+from models.evaluations import Orientation, Placement, PlacementKind
 from models.pathway import Stage
 from models.records import Household
 from models.users import Role, User
@@ -117,25 +118,26 @@ def _unauthenticated() -> ApiError:
 
 
 async def current_principal(
-    request: Request, token: Annotated[str | None, Depends(oauth2)]
+    engine: EngineDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]
 ) -> Principal:
     """The caller of a bearer token (Authorization header); the session cookie is ignored."""
     if not token:
         raise _unauthenticated()
-    state = request.app.state
-    return await run_in_threadpool(authenticate, state.engine, state.settings, token)
+    return await run_in_threadpool(authenticate, engine, settings, token)
 
 
 async def session_principal(
-    request: Request, token: Annotated[str | None, Depends(oauth2)]
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2)],
 ) -> Principal:
     """The codec routes only: a bearer token, or the session cookie (the Temporal Web UI cannot
     send a bearer token; it can send the cookie set at login)."""
     token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
         raise _unauthenticated()
-    state = request.app.state
-    return await run_in_threadpool(authenticate, state.engine, state.settings, token)
+    return await run_in_threadpool(authenticate, engine, settings, token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -197,7 +199,7 @@ def in_scope(session: Session, principal: Principal, household: Household | None
             select(Placement.id).where(
                 Placement.household_id == household.id,
                 col(Placement.structure).in_(list(mine)),
-                Placement.kind == "housing",
+                Placement.kind == PlacementKind.HOUSING,
             )
         ).first()
         is not None

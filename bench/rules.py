@@ -24,13 +24,14 @@ import structlog  # noqa: E402
 import yaml  # noqa: E402
 from durable import engine as durable  # noqa: E402
 
+from models.pathway import Stage  # noqa: E402
 from rules.book import NATIONAL, PolicyBook  # noqa: E402
 from rules.compiler import definition, engine_fact  # noqa: E402
 from rules.document import PolicyInvalid  # noqa: E402
-from rules.engine import HANDLED_MARK, HANDLED_RULE, get_engine  # noqa: E402
+from rules.engine import HANDLED_MARK, HANDLED_RULE, rules_engine  # noqa: E402
 from rules.isolated import IsolatedPolicies  # noqa: E402
 from rules.policy_text import dump  # noqa: E402
-from rules.vocabulary import FACTS  # noqa: E402
+from rules.vocabulary import FACTS, Event  # noqa: E402
 
 TARGET_RATIO = 0.6  # wrapper evaluations/s >= 0.6 x raw durable_rules
 TARGET_DRY_RUN_S = 15.0  # a dry-run over 100,000 pathways in under 15 s
@@ -42,18 +43,19 @@ EXTRA_RULE = {  # the candidate's visible change: one more rule
     "then": [FLAG],
 }
 # Plausible stages of an event: the stage of the same name, else this table, else any stage.
-EVENT_STAGES = {
-    "flash_recorded": ["flash_evaluated"],
-    "in_depth_recorded": ["in_depth_evaluated", "admitted"],
-    "commission_decision": ["commission"],
-    "orientation_accepted": ["orientation_proposed"],
-    "orientation_refused": ["commission", "orientation_proposed"],
-    "review_recorded": ["in_depth_evaluated", "commission", "admitted"],
-    "landlord_solicitation": ["housed", "follow_up", "closed"],
-    "exit": ["closed"],
+S, E = Stage, Event
+EVENT_STAGES: dict[str, list[str]] = {
+    E.FLASH_RECORDED: [S.FLASH_EVALUATED],
+    E.IN_DEPTH_RECORDED: [S.IN_DEPTH_EVALUATED, S.ADMITTED],
+    E.COMMISSION_DECISION: [S.COMMISSION],
+    E.ORIENTATION_ACCEPTED: [S.ORIENTATION_PROPOSED],
+    E.ORIENTATION_REFUSED: [S.COMMISSION, S.ORIENTATION_PROPOSED],
+    E.REVIEW_RECORDED: [S.IN_DEPTH_EVALUATED, S.COMMISSION, S.ADMITTED],
+    E.LANDLORD_SOLICITATION: [S.HOUSED, S.FOLLOW_UP, S.CLOSED],
+    E.EXIT: [S.CLOSED],
 }
 INT_RANGES = {"escalation_level": (0, 3), "members_count": (1, 6), "refusals_count": (0, 4)}
-SHELTERED = {"admitted", "housed", "follow_up", "closed"}
+SHELTERED = {S.ADMITTED, S.HOUSED, S.FOLLOW_UP, S.CLOSED}
 CODES = {name: [c.value for c in spec.codes or ()] for name, spec in FACTS.items()}
 
 
@@ -72,12 +74,12 @@ def synthetic_facts(rng: random.Random) -> dict[str, Any]:
             row[name] = rng.randint(low, high)
     row["event"] = event = rng.choice(CODES["event"])
     stages = CODES["stage"]
-    row["stage"] = rng.choice(EVENT_STAGES.get(event, [event] if event in stages else stages))
-    if event != "deadline_missed":
+    row["stage"] = str(rng.choice(EVENT_STAGES.get(event, [event] if event in stages else stages)))
+    if event != E.DEADLINE_MISSED:
         row["deadline_kind"], row["escalation_level"] = "", 0
     if row["stage"] not in SHELTERED:
         row["days_in_shelter"] = -1
-    if row["stage"] not in ("housed", "follow_up"):
+    if row["stage"] not in (S.HOUSED, S.FOLLOW_UP):
         row["days_since_housing"] = -1
     row["long_stay"] = row["days_in_shelter"] >= 540
     if rng.random() < 0.3:
@@ -99,7 +101,7 @@ def candidate_text(book: PolicyBook, dep: str, local_text: str) -> str:
         facts = case.get("facts") or {}
         if facts.get("days_in_shelter", -1) >= 365 and facts.get("refusals_count", 0) >= 2:
             case["expect"] = [*(case.get("expect") or []), FLAG]
-    facts = {"event": "review_recorded", "stage": "admitted"}
+    facts = {"event": E.REVIEW_RECORDED.value, "stage": S.ADMITTED.value}
     facts |= {"days_in_shelter": 400, "refusals_count": 2}
     active = book.evaluate(dep, facts).decisions  # what the rules in force already decide
     expect = [{d.action: d.params} for d in active] + [FLAG]
@@ -115,7 +117,7 @@ def dry_run_loop(book: PolicyBook, dep: str, local_text: str, rows: list[dict]) 
     changed = 0
     for facts in rows:
         before, after = (
-            {(d.rule_id, d.action, tuple(sorted(d.params.items()))) for d in e.decisions}
+            {(d.rule_id, d.action, tuple(sorted(d.as_written().items()))) for d in e.decisions}
             for e in (book.evaluate(dep, facts), book.evaluate(dep, facts, candidate))
         )
         changed += before != after
@@ -176,7 +178,7 @@ def bench_isolated(dep: str, rows: list[dict], warmup: int) -> tuple[float, int]
 
 
 def main(args: argparse.Namespace) -> None:
-    book, dep = PolicyBook(ROOT / "policies", None, get_engine()), args.departement
+    book, dep = PolicyBook(ROOT / "policies", None, rules_engine()), args.departement
     try:
         policy = book.policy(dep)  # 1. the active policy, built by the project
     except PolicyInvalid as exc:

@@ -28,18 +28,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
-from core.settings import DEVELOPMENT, Settings, get_settings
+from core import clock
+from core.settings import DEV_AUDIT_KEY, Settings, get_settings
 from models.audit import GENESIS, AuditEvent, AuditHead, AuditNote
-from models.records import Household, utcnow
+from models.records import Household
 
 log = structlog.get_logger()
 T = TypeVar("T")
 
 ATTEMPTS = 30
 INTEGRITY_ATTEMPTS = 3  # a unique key taken by a concurrent writer: the retry sees its row
-# The public key the chain is signed with in development only (refused elsewhere).
-DEV_AUDIT_KEY = "siao-audit-development-key-not-a-secret-000"
-MIN_KEY_BYTES = 32
 RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}  # serialisation, deadlock, lock not available
 
 
@@ -48,28 +46,21 @@ class AuditUnavailable(RuntimeError):
 
 
 def key_from_settings(settings: Settings) -> bytes:
-    """The chain's HMAC key; the public development key only in development."""
+    """The chain's HMAC key (Settings refused a weak one); the public development key (in
+    core.settings) stands in for a missing one in development only."""
     if settings.audit_key:
-        key = settings.audit_key
-        if settings.environment != DEVELOPMENT and (
-            key == DEV_AUDIT_KEY or len(key.encode()) < MIN_KEY_BYTES
-        ):
-            raise RuntimeError(
-                f"SIAO_AUDIT_KEY doit compter au moins {MIN_KEY_BYTES} octets aléatoires hors "
-                f"développement (environnement « {settings.environment} »)."
-            )
-        return key.encode()
-    if settings.environment != DEVELOPMENT:
-        raise RuntimeError(
-            "SIAO_AUDIT_KEY est vide : hors développement, le journal d'audit est signé par une "
-            "clé hors de la base (au moins 32 octets aléatoires, `openssl rand -base64 48`)."
-        )
-    return DEV_AUDIT_KEY.encode()
+        return settings.audit_key.encode()
+    if settings.in_development:
+        return DEV_AUDIT_KEY.encode()
+    raise RuntimeError(
+        "SIAO_AUDIT_KEY est vide : hors développement, le journal d'audit est signé par une "
+        "clé hors de la base (au moins 32 octets aléatoires, `openssl rand -base64 48`)."
+    )
 
 
 def _key() -> bytes:
-    """The running process's key (start-up refused a missing one outside development)."""
-    return (get_settings().audit_key or DEV_AUDIT_KEY).encode()
+    """The running process's key: never the public one outside development."""
+    return key_from_settings(get_settings())
 
 
 def canonical_time(at: datetime) -> str:
@@ -153,7 +144,7 @@ def append(
     salt = secrets.token_hex(16)
     event = AuditEvent(
         seq=head.seq + 1,
-        at=utcnow(),
+        at=clock.now(),
         actor=actor,
         action=action,
         household_id=household_id,

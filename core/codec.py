@@ -39,6 +39,8 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
+from core.settings import DEV_ENCRYPTION_KEY as DEV_KEY
+from core.settings import DEV_ENCRYPTION_KEY_ID as DEV_KEY_ID
 from core.settings import Settings
 
 ENCODING = b"binary/encrypted"
@@ -48,10 +50,8 @@ NONCE_SIZE = 12
 KEY_SIZE = 32  # AES-256
 TAG_SIZE = 16
 
-# Development only. This key is public (it is in the code): it is used when SIAO_ENCRYPTION_KEYS
-# is empty and SIAO_ENVIRONMENT is "development", and refused in every other environment.
-DEV_KEY_ID = "dev"
-DEV_KEY = "Z5t6VLyv66qQawRJolIn0O4SsdAEzAtQQryC1GuzViw="
+# DEV_KEY (core.settings): public, used when SIAO_ENCRYPTION_KEYS is empty in development only;
+# Settings refuses it in every other environment.
 
 
 class KeyRingError(ValueError):
@@ -102,11 +102,11 @@ def dev_key_ring() -> KeyRing:
 
 
 def key_ring_from_settings(settings: Settings) -> KeyRing:
-    """The configured ring; the public development key only in development."""
-    development = settings.environment == "development"
+    """The configured ring (Settings refused the public key outside development); the public
+    development key when none is configured, in development only."""
     spec = settings.encryption_keys.strip()
     if not spec:
-        if development:
+        if settings.in_development:
             return dev_key_ring()
         raise KeyRingError(
             f"SIAO_ENCRYPTION_KEYS est vide alors que l'environnement est « "
@@ -114,14 +114,7 @@ def key_ring_from_settings(settings: Settings) -> KeyRing:
             "chiffrés avec des clés propres à l'environnement. Générez-en une avec "
             "`python -m core.codec` et renseignez SIAO_ENCRYPTION_KEYS."
         )
-    ring = KeyRing.parse(spec)
-    if not development and base64.b64decode(DEV_KEY) in ring.keys.values():
-        raise KeyRingError(
-            "La clé de chiffrement de développement (publique, écrite dans le code) est refusée "
-            f"dans l'environnement « {settings.environment} » : générez une clé avec "
-            "`python -m core.codec` et retirez la clé de développement de SIAO_ENCRYPTION_KEYS."
-        )
-    return ring
+    return KeyRing.parse(spec)
 
 
 def _associated_data(workflow_id: str) -> bytes:

@@ -6,12 +6,13 @@ one pathway already overdue (met four days ago, flash evaluation not yet entered
 
 import secrets
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 from sqlmodel import Session, select
 
 from api import examples
+from core import clock
 from core.db import get_engine
 from core.security import hash_password
 from core.settings import development_unless_set, get_settings
@@ -82,7 +83,7 @@ def main() -> int:
             return 1
         http.headers["Authorization"] = f"Bearer {demo_token(http)}"
         for departement, steps, typology, days_ago in HOUSEHOLDS:
-            met = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+            met = (clock.now() - timedelta(days=days_ago)).isoformat()
             body = examples.first_contact(departement, typology=typology, encountered_at=met)
             created = http.post("/households", json=body)
             created.raise_for_status()

@@ -4,14 +4,15 @@ provider may issue them instead (RS256/ES256, checked against its JWKS, kept in 
 import hashlib
 import hmac
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
-from core.settings import DEV_SECRET, DEVELOPMENT, Settings
+from core import clock
+from core.settings import DEV_SECRET, Settings
 
 LOCAL_ISSUER = "siao-local"
 _hasher = PasswordHasher()
@@ -36,19 +37,10 @@ def verify_password(password: str, hashed: str | None) -> bool:
         return False
 
 
-def check_secrets(settings: Settings) -> None:
-    """No signing secret outside development: refused (short ones are refused by Settings)."""
-    if settings.environment != DEVELOPMENT and not settings.secret_key:
-        raise RuntimeError(
-            "SIAO_SECRET_KEY est vide : hors développement, choisissez une clé secrète "
-            "(au moins 32 octets aléatoires, par exemple `openssl rand -base64 48`)."
-        )
-
-
 def signing_secret(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
-    if settings.environment == DEVELOPMENT:
+    if settings.in_development:
         return DEV_SECRET
     raise TokenInvalid("aucune clé de signature hors développement")
 
@@ -60,7 +52,7 @@ def keyed_digest(settings: Settings, *parts: str) -> str:
 
 
 def create_token(settings: Settings, user_id: int, username: str, version: int = 0) -> str:
-    now = datetime.now(UTC)
+    now = clock.now()
     claims = {
         "sub": str(user_id),
         "preferred_username": username,

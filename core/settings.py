@@ -1,18 +1,26 @@
 """Settings from `SIAO_*` environment variables, with defaults that run the embedded stack."""
 
+import base64
+import binascii
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-DEVELOPMENT = "development"
-# The public secret local tokens are signed with in development only (never elsewhere).
+Environment = Literal["development", "production"]
+LogFormat = Literal["auto", "json", "console"]
+DEVELOPMENT: Environment = "development"
+# Public values (they are in the code), used in development only and refused elsewhere: the
+# secret local tokens are signed with, the audit chain's HMAC key, the payload encryption key.
 DEV_SECRET = "dev-secret-not-for-production-change-me"
+DEV_AUDIT_KEY = "siao-audit-development-key-not-a-secret-000"
+DEV_ENCRYPTION_KEY_ID = "dev"
+DEV_ENCRYPTION_KEY = "Z5t6VLyv66qQawRJolIn0O4SsdAEzAtQQryC1GuzViw="
 MIN_SECRET_BYTES = 32
 
 
@@ -21,7 +29,7 @@ class Settings(BaseSettings):
 
     # Production unless told otherwise: `make up`, `make demo`, the benches and the tests set
     # development explicitly (development_unless_set); nothing falls back to public secrets.
-    environment: str = Field("production", description="development | production")
+    environment: Environment = "production"
     database_url: str = Field(f"sqlite:///{VAR / 'siao.db'}", description="SQLAlchemy URL")
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
@@ -56,23 +64,16 @@ class Settings(BaseSettings):
     oidc_audience: str | None = None
     oidc_jwks_url: str | None = None
     oidc_jwks_cooldown_seconds: float = 30  # at least this long between two unknown-kid fetches
-    log_format: str = Field("auto", description="auto | json | console")
+    log_format: LogFormat = "auto"
     log_level: str = "INFO"
     worker_activity_threads: int = 16
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
-        """A short or public token secret outside development, an incomplete OIDC set-up."""
-        secret = self.secret_key.encode()
-        if (
-            self.environment != DEVELOPMENT
-            and secret
-            and (len(secret) < MIN_SECRET_BYTES or self.secret_key == DEV_SECRET)
-        ):
-            raise ValueError(
-                f"SIAO_SECRET_KEY doit compter au moins {MIN_SECRET_BYTES} octets aléatoires "
-                f"hors développement (environnement « {self.environment} »)."
-            )
+        """Every check of the secrets, here only. Outside development each secret that is given
+        is at least 32 bytes and not its public development value (a missing one is refused by
+        `require_secrets`, when a process that needs it starts); OIDC is all or nothing."""
+        problems = [] if self.in_development else self._weak_secrets()
         oidc = {
             "SIAO_OIDC_ISSUER": self.oidc_issuer,
             "SIAO_OIDC_AUDIENCE": self.oidc_audience,
@@ -80,15 +81,71 @@ class Settings(BaseSettings):
         }
         missing = [name for name, value in oidc.items() if not value]
         if len(missing) < len(oidc) and missing:
-            raise ValueError(
+            problems.append(
                 "OIDC incomplet : l'émetteur, l'audience et l'adresse des clés sont obligatoires "
                 f"ensemble (manque : {', '.join(missing)})."
             )
+        if problems:
+            raise ValueError(" ".join(problems))
         return self
+
+    def _weak_secrets(self) -> list[str]:
+        weak = [
+            name
+            for name, value, public in (
+                ("SIAO_SECRET_KEY", self.secret_key, DEV_SECRET),
+                ("SIAO_AUDIT_KEY", self.audit_key, DEV_AUDIT_KEY),
+            )
+            if value and (len(value.encode()) < MIN_SECRET_BYTES or value == public)
+        ]
+        problems = [
+            f"{name} doit compter au moins {MIN_SECRET_BYTES} octets aléatoires hors "
+            f"développement (environnement « {self.environment} »)."
+            for name in weak
+        ]
+        if _holds_dev_encryption_key(self.encryption_keys):
+            problems.append(
+                "La clé de chiffrement de développement (publique, écrite dans le code) est "
+                f"refusée dans l'environnement « {self.environment} » : générez une clé avec "
+                "`python -m core.codec` et retirez-la de SIAO_ENCRYPTION_KEYS."
+            )
+        return problems
+
+    def require_secrets(self) -> None:
+        """For the API and the worker, at start: outside development no secret may be missing
+        (the public development values stand in for them in development only)."""
+        if self.in_development:
+            return
+        names = {
+            "SIAO_SECRET_KEY": self.secret_key,
+            "SIAO_AUDIT_KEY": self.audit_key,
+            "SIAO_ENCRYPTION_KEYS": self.encryption_keys.strip(),
+        }
+        if missing := [name for name, value in names.items() if not value]:
+            raise RuntimeError(
+                f"{', '.join(missing)} : vide hors développement (environnement « "
+                f"{self.environment} »). Clés secrètes : au moins 32 octets aléatoires "
+                "(`openssl rand -base64 48`) ; clé de chiffrement : `python -m core.codec`."
+            )
+
+    @property
+    def in_development(self) -> bool:
+        return self.environment == DEVELOPMENT
 
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_jwks_url)
+
+
+def _holds_dev_encryption_key(spec: str) -> bool:
+    public = base64.b64decode(DEV_ENCRYPTION_KEY)
+    for entry in spec.split(","):
+        try:  # a malformed entry is for core.codec to refuse, with its own message
+            if base64.b64decode(entry.partition(":")[2].strip(), validate=True) == public:
+                return True
+        except binascii.Error:
+            continue
+    return False
 
 
 @lru_cache

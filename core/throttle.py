@@ -7,13 +7,13 @@ is throttled exactly like a known one, so the answers do not tell which accounts
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models.records import utcnow
+from core import clock
 from models.users import LoginThrottle
 
 
@@ -33,12 +33,12 @@ def _aware(moment: datetime | None) -> datetime | None:
     """SQLite gives naive UTC back."""
     if moment is None or moment.tzinfo is not None:
         return moment
-    return moment.replace(tzinfo=utcnow().tzinfo)
+    return moment.replace(tzinfo=UTC)
 
 
 def retry_after(engine: Engine, keys: list[str]) -> int:
     """Seconds until a login may be tried with these keys (0: now)."""
-    now = utcnow()
+    now = clock.now()
     with Session(engine) as session:
         rows = session.exec(select(LoginThrottle).where(col(LoginThrottle.key).in_(keys))).all()
     waits = [
@@ -61,7 +61,7 @@ def failed(engine: Engine, rules: dict[str, Rule]) -> None:
 
 
 def _count(engine: Engine, key: str, rule: Rule) -> None:
-    now = utcnow()
+    now = clock.now()
     with Session(engine) as session:
         row = session.exec(
             select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()

@@ -1,4 +1,4 @@
 """Records (SQL tables), value lists and the schemas that cross boundaries.
 
-Imports nothing of ours.
+Imports nothing of ours but the clock (core/clock.py, standard library only).
 """

@@ -5,7 +5,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from models.records import listing, utcnow, when
+from core.clock import now
+from models.records import listing, when
 
 GENESIS = "0" * 64
 
@@ -13,7 +14,7 @@ GENESIS = "0" * 64
 class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True, index=True)
-    at: datetime = when(default_factory=utcnow)
+    at: datetime = when(default_factory=now)
     actor: str = Field(max_length=80, description="compte (identifiant opaque)")
     action: str = Field(max_length=20, description="lecture | écriture | export | effacement…")
     household_id: str | None = Field(default=None, index=True, max_length=36)
@@ -54,7 +55,7 @@ class Rectification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(index=True, max_length=36)
     person_id: int = Field(index=True)
-    at: datetime = when(default_factory=utcnow)
+    at: datetime = when(default_factory=now)
     actor: str = Field(max_length=80)
     field: str = Field(max_length=60)
     old_value: str | None = Field(default=None, max_length=500)

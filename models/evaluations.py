@@ -10,10 +10,12 @@ from typing import Annotated
 from pydantic import StringConstraints
 from sqlmodel import Field, SQLModel
 
-from models.records import code, listing, utcnow, when
+from core.clock import now
+from models.records import code, listing, when
 from models.vocab import (
     AccompanimentIntensity,
     AdministrativeSituation,
+    Coded,
     Employment,
     Expertise,
     FirstOrientation,
@@ -21,6 +23,7 @@ from models.vocab import (
     ImmediateNeed,
     Resource,
     SelfAssessedHealth,
+    SyploStatus,
     Vulnerability,
 )
 from models.vocab_orientation import (
@@ -41,7 +44,7 @@ class Recorded(SQLModel):
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(foreign_key="household.id", index=True, max_length=36)
     submission_id: str = Field(unique=True, max_length=64)
-    recorded_at: datetime = when(default_factory=utcnow)
+    recorded_at: datetime = when(default_factory=now)
 
 
 class FlashEvaluationBase(SQLModel):
@@ -90,8 +93,8 @@ class InDepthEvaluationBase(SQLModel):
     dls_filed_on: date | None = Field(
         None, description="date de dépôt ou de dernier renouvellement de la DLS"
     )
-    syplo: str = code(
-        "non_renseigne", max_length=20, description="SYPLO : inscrit, non_inscrit, non_concerne"
+    syplo: SyploStatus = code(
+        SyploStatus.NON_RENSEIGNE, max_length=20, description=SyploStatus.describe()
     )
 
 
@@ -132,10 +135,17 @@ class PlacementBase(SQLModel):
     place_type: PlaceType = code(description=PlaceType.describe())
 
 
+class PlacementKind(Coded):
+    """The action that recorded the placement (the same codes as those actions)."""
+
+    ADMISSION = "admission", "admission en hébergement"
+    HOUSING = "housing", "accès au logement"
+
+
 class Placement(PlacementBase, Recorded, table=True):
     """An admission in shelter or a move into housing."""
 
-    kind: str = code(description="admission | housing")
+    kind: PlacementKind = code(description=PlacementKind.describe())
 
 
 class ReviewBase(SQLModel):
@@ -145,10 +155,18 @@ class ReviewBase(SQLModel):
     notes: str | None = Field(None, max_length=4000)
 
 
+class ReviewKind(Coded):
+    """The action that recorded the review (the same codes as those actions)."""
+
+    REVIEW = "review", "revue de parcours"
+    FOLLOW_UP = "follow_up", "suivi post-logement"
+    LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur"
+
+
 class Review(ReviewBase, Recorded, table=True):
     """A pathway review (R-FOLLOW-1) or a post-housing follow-up contact (R-HOUS-3)."""
 
-    kind: str = code(description="review | follow_up")
+    kind: ReviewKind = code(description=ReviewKind.describe())
 
 
 # The records a household accumulates, by the name the API shows them under.

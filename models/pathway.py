@@ -9,8 +9,8 @@ from datetime import datetime
 import isodate
 from pydantic import BaseModel, Field
 
-from models.decisions import DeadlineDurations, Decision, Evaluation, FactValue
-from models.vocab import AccompanimentIntensity, Coded
+from models.decisions import DeadlineDurations, Decision, Effects, Evaluation, FactValue
+from models.vocab import AccompanimentIntensity, Coded, DeadlineKind
 from models.vocab_orientation import ExitSituation
 
 
@@ -40,15 +40,6 @@ class Action(Coded):
     REVIEW = "review", "revue de parcours"
     EXIT = "exit", "sortie du dispositif"
     LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur"
-
-
-class DeadlineKind(Coded):
-    FLASH = "flash", "évaluation flash"
-    IN_DEPTH = "in_depth", "évaluation approfondie"
-    ORIENTATION_RESPONSE = "orientation_response", "réponse à l'orientation"
-    REEVALUATION = "reevaluation", "réactualisation de l'évaluation"
-    REVIEW = "review", "revue de parcours"
-    FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
 
 
 class Deadline(BaseModel):
@@ -145,7 +136,8 @@ class ApplyActionInput(BaseModel):
     referent_structure: str | None = None
     exit_situation: ExitSituation | None = None
     resolved: list[DeadlineKind] = Field(default_factory=list, description="échéances levées")
-    evaluation: Evaluation | None = None  # the rules' decision on this action
+    evaluation: Evaluation | None = None  # the rules' decision on this action (its trace)
+    effects: Effects | None = None  # what it changes, as the workflow planned it
     facts: dict[str, FactValue] = Field(default_factory=dict)  # what the rules saw (coded)
     # Set when the rules could not be evaluated: the coordinator is alerted (no personal data).
     policy_failure: str | None = None
@@ -165,6 +157,7 @@ class MissedDeadlineInput(BaseModel):
     next_deadline: datetime | None = None
     escalation_level: int = 0
     evaluation: Evaluation | None = None
+    effects: Effects | None = None
     policy_failure: str | None = None  # as in ApplyActionInput
 
 

@@ -4,15 +4,20 @@ Schema family per entity (as in the FastAPI template): `XBase` holds what a case
 is shared by the API body `XCreate`; the table `X` adds ids and bookkeeping.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime
 from sqlmodel import AutoString, Field, SQLModel
 
+from core.clock import now
+from models.pathway import Action
 from models.vocab import (
+    Coded,
     ConsentScope,
     ContactChannel,
+    DeadlineKind,
+    Recipient,
     Relationship,
     ResidentialSituation,
     Sex,
@@ -21,8 +26,53 @@ from models.vocab import (
 from models.vocab import Typology as Typo
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+class SubmissionStatus(Coded):
+    PENDING = "pending", "déposée, pas encore appliquée"
+    APPLIED = "applied", "appliquée"
+
+
+class TimelineKind(Coded):
+    """What a timeline row records: a caseworker's action (the same code as its `Action`, which
+    a test keeps equal) or an automatic event of the pathway."""
+
+    REPORT = "report", "premier contact"
+    FLASH_EVALUATION = "flash_evaluation", "évaluation flash"
+    IN_DEPTH_EVALUATION = "in_depth_evaluation", "évaluation approfondie"
+    COMMISSION_DECISION = "commission_decision", "décision de commission"
+    ORIENTATION = "orientation", "orientation"
+    ACCEPT_ORIENTATION = "accept_orientation", "acceptation de l'orientation"
+    REFUSE_ORIENTATION = "refuse_orientation", "refus de l'orientation"
+    ADMISSION = "admission", "admission"
+    HOUSING = "housing", "accès au logement"
+    FOLLOW_UP = "follow_up", "suivi post-logement"
+    REVIEW = "review", "revue de parcours"
+    EXIT = "exit", "sortie du dispositif"
+    LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur"
+    DEADLINE_MISSED = "deadline_missed", "échéance dépassée"
+    ESCALATION = "escalation", "échéance toujours dépassée après le délai d'escalade"
+
+    @classmethod
+    def of(cls, action: Action) -> "TimelineKind":
+        return cls[action.name]
+
+
+class AlertKind(Coded):
+    """What an alert is about: a missed deadline (the same code as its `DeadlineKind`, which a
+    test keeps equal), rules that could not be applied, or a rule's own `escalate` on an event
+    that is no deadline (stored empty, as before the kinds were typed)."""
+
+    FLASH = "flash", "évaluation flash"
+    IN_DEPTH = "in_depth", "évaluation approfondie"
+    ORIENTATION_RESPONSE = "orientation_response", "réponse à l'orientation"
+    REEVALUATION = "reevaluation", "réactualisation de l'évaluation"
+    REVIEW = "review", "revue de parcours"
+    FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
+    POLICY_FAILURE = "policy_failure", "règles du département non appliquées"
+    RULE = "", "alerte décidée par une règle"
+
+    @classmethod
+    def of(cls, kind: DeadlineKind) -> "AlertKind":
+        return cls[kind.name]
 
 
 def code(default: Any = ..., **kw: Any) -> Any:
@@ -61,7 +111,7 @@ class PersonBase(SQLModel):
 class Person(PersonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(foreign_key="household.id", index=True)
-    created_at: datetime = when(default_factory=utcnow)
+    created_at: datetime = when(default_factory=now)
 
 
 class Household(SQLModel, table=True):
@@ -89,8 +139,9 @@ class Household(SQLModel, table=True):
     partnership_commission: str | None = Field(None, max_length=300)
     thematic_referents: list[str] = listing()
     flags: list[str] = listing()
-    created_at: datetime = when(default_factory=utcnow)
-    updated_at: datetime = when(default_factory=utcnow)
+    proposed_accompaniments: list[str] = listing()
+    created_at: datetime = when(default_factory=now)
+    updated_at: datetime = when(default_factory=now)
 
 
 class Submission(SQLModel, table=True):
@@ -102,11 +153,13 @@ class Submission(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     household_id: str = Field(index=True, max_length=36)
-    action: str = code()
+    action: Action = code()
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    status: str = code("pending", description="pending | applied")
+    status: SubmissionStatus = code(
+        SubmissionStatus.PENDING, description=SubmissionStatus.describe()
+    )
     actor: str = Field(max_length=120)
-    created_at: datetime = when(default_factory=utcnow)
+    created_at: datetime = when(default_factory=now)
     applied_at: datetime | None = when(None)
     # SHA-256 of the body as the client sent it: a key reused with another body is refused
     # (None for entries staged before the digest existed: those are not compared).
@@ -119,10 +172,10 @@ class TimelineEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(index=True, max_length=36)
     workflow_id: str = Field(max_length=64)
-    action: str = code()
+    action: TimelineKind = code(description=TimelineKind.describe())
     actor: str = Field(max_length=120)
     occurred_at: datetime = when()
-    recorded_at: datetime = when(default_factory=utcnow)
+    recorded_at: datetime = when(default_factory=now)
     stage_before: str | None = code(None)
     stage_after: str | None = code(None)
     submission_id: str | None = Field(default=None, max_length=64, unique=True)
@@ -135,11 +188,11 @@ class Alert(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(index=True, max_length=36)
-    kind: str = code()
-    recipient: str = code("lead_referent")
+    kind: AlertKind = code(description=AlertKind.describe())
+    recipient: Recipient = code(Recipient.LEAD_REFERENT, description=Recipient.describe())
     recipient_structure: str | None = Field(None, max_length=120)
     due_at: datetime = when()
-    raised_at: datetime = when(default_factory=utcnow)
+    raised_at: datetime = when(default_factory=now)
     resolved_at: datetime | None = when(None)
     policy_version: str = Field(max_length=64)
     rule_id: str | None = Field(default=None, max_length=60, description="règle ayant décidé")

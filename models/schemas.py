@@ -1,14 +1,14 @@
 """API bodies and views. Messages in French: they are what a caseworker reads on a 422."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import UnionType
 from typing import Annotated, Any, Self, Union, get_args, get_origin
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 from sqlmodel._compat import SQLModelConfig
 
+from core import clock
 from models.departements import DEPARTEMENT_PATTERN
 from models.evaluations import (
     CommissionDecisionBase,
@@ -29,7 +29,6 @@ from models.vocab_orientation import (
     RefusedBy,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 DEPARTEMENT = re.compile(DEPARTEMENT_PATTERN)
 CLOCK_SKEW = timedelta(minutes=5)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")  # not "0", which Pydantic reads as 1970-01-01
@@ -53,12 +52,8 @@ def _kinds(annotation: Any) -> set[Any]:
     return {get_args(kind)[0] if get_origin(kind) is Annotated else kind for kind in kinds}
 
 
-def _paris_today() -> date:
-    return datetime.now(PARIS).date()
-
-
 def _not_future_year(year: int) -> int:
-    if year > _paris_today().year:
+    if year > clock.today_paris().year:
         raise ValueError(f"l'année {year} est dans le futur")
     return year
 
@@ -67,7 +62,7 @@ def _not_future_year(year: int) -> int:
 # see an unaccompanied minor).
 BirthYear = Annotated[
     int,
-    Field(ge=1900, json_schema_extra={"maximum": _paris_today().year}),  # as of start-up
+    Field(ge=1900, json_schema_extra={"maximum": clock.today_paris().year}),  # as of start-up
     AfterValidator(_not_future_year),  # checked against the current year
 ]
 
@@ -112,16 +107,16 @@ class Dated(JsonTypes):
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
-        now = datetime.now(UTC)
+        now = clock.now()
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, datetime):
                 if value.tzinfo is None:
-                    value = value.replace(tzinfo=PARIS)
+                    value = value.replace(tzinfo=clock.PARIS)
                     object.__setattr__(self, name, value)
                 if value > now + CLOCK_SKEW:
                     raise ValueError(f"« {name} » ne peut pas être dans le futur")
-            elif isinstance(value, date) and value > _paris_today():
+            elif isinstance(value, date) and value > clock.today_paris():
                 raise ValueError(f"« {name} » ne peut pas être dans le futur")
         return self
 
@@ -157,7 +152,7 @@ class FirstContactCreate(Dated):
         max_length=3, description="code du département (75, 93, 2A…)", examples=["75"]
     )
     encountered_at: datetime = Field(
-        default_factory=lambda: datetime.now(UTC), description="date et heure de la rencontre"
+        default_factory=clock.now, description="date et heure de la rencontre"
     )
     contact_channel: ContactChannel = Field(description=ContactChannel.describe())
     reported_by_structure: str | None = Field(None, max_length=120)
@@ -195,7 +190,7 @@ class OrientationCreate(OrientationBase, Dated):
 
 class OrientationResponseCreate(Dated):
     answer: OrientationAnswer = Field(description=OrientationAnswer.describe())
-    answered_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    answered_at: datetime = Field(default_factory=clock.now)
     refused_by: RefusedBy | None = Field(None, description=RefusedBy.describe())
     refusal_reason: RefusalReason | None = Field(None, description=RefusalReason.describe())
     refusal_detail: str | None = Field(None, max_length=2000)
@@ -229,7 +224,7 @@ class ReviewCreate(ReviewBase, Dated):
 
 
 class ExitCreate(Dated):
-    exited_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    exited_at: datetime = Field(default_factory=clock.now)
     exit_situation: ExitSituation = Field(description=ExitSituation.describe())
 
 
@@ -281,6 +276,7 @@ class HouseholdDetail(HouseholdSummary):
     partnership_commission: str | None = None
     thematic_referents: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
+    proposed_accompaniments: list[str] = Field(default_factory=list)
     sensitive_hidden: bool = Field(False, description="champs sensibles masqués pour ce rôle")
 
 

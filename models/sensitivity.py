@@ -1,5 +1,5 @@
 """What is need-to-know, declared once: per field of a record, per fact the rules see, and per
-value of a value list (DOMAIN.md, Privacy; FIELDS.md: « show only to those who need it »).
+value of a value list (README, « Privacy and access »: shown only to those who need it).
 
 A field listed here is hidden whatever its value (free text can say anything; an administrative
 situation is sensitive whichever it is). A value listed here is hidden wherever it appears — in a
@@ -28,11 +28,13 @@ from models.vocab import (
     Employment,
     Expertise,
     FirstOrientation,
+    Flag,
     HealthCover,
     ImmediateNeed,
     ResidentialSituation,
     Resource,
     SelfAssessedHealth,
+    Theme,
     TimeWithoutHousing,
     Vulnerability,
 )
@@ -43,7 +45,7 @@ from models.vocab_orientation import (
     PlaceType,
     RefusalReason,
 )
-from rules.vocabulary import FACTS, Flag, Theme
+from rules.vocabulary import FACTS
 
 
 class Sensitivity(Coded):
@@ -141,6 +143,7 @@ VALUE_LISTS: dict[type[BaseModel], dict[str, type[Coded]]] = {
         "exit_situation": ExitSituation,
         "flags": Flag,
         "thematic_referents": Theme,
+        "proposed_accompaniments": Measure,
     },
     PathwayState: {
         "flags": Flag,

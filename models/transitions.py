@@ -1,23 +1,24 @@
-"""The one transition table of a pathway, and which deadlines each stage waits on.
+"""The one transition table of a pathway: the first contact, what each stage allows and where it
+leads, the guards an allowed action may still need, the deadlines each stage waits on and what
+their expiry does. Pure data and pure functions: the workflow, the API and the tests read them.
 
-Read a row as: in this stage, this action is allowed and leads to that stage.
+Read a row as: in this stage, this action is allowed and leads to that stage. A pathway not
+started yet has no stage (None): it allows only the first contact.
 """
 
+from dataclasses import dataclass
+from typing import assert_never
+
 from models.pathway import Action, DeadlineKind, Stage
+from models.vocab import Coded
+from models.vocab_orientation import CommissionKind, ExitSituation
 
 A, S, D = Action, Stage, DeadlineKind
 
-_OPEN = [s for s in Stage if s is not S.CLOSED]
-_EVALUATED = [
-    S.IN_DEPTH_EVALUATED,
-    S.COMMISSION,
-    S.ORIENTATION_PROPOSED,
-    S.ADMITTED,
-    S.HOUSED,
-    S.FOLLOW_UP,
-]
+FIRST_CONTACT: dict[Action, Stage] = {A.REPORT: S.REPORTED}
 
-TRANSITIONS: dict[Stage, dict[Action, Stage]] = {
+# The actions that move a pathway forward (or back to the commission).
+PROGRESS: dict[Stage, dict[Action, Stage]] = {
     S.REPORTED: {A.FLASH_EVALUATION: S.FLASH_EVALUATED},
     S.FLASH_EVALUATED: {A.IN_DEPTH_EVALUATION: S.IN_DEPTH_EVALUATED},
     S.IN_DEPTH_EVALUATED: {A.COMMISSION_DECISION: S.COMMISSION},
@@ -32,28 +33,120 @@ TRANSITIONS: dict[Stage, dict[Action, Stage]] = {
     S.ADMITTED: {A.COMMISSION_DECISION: S.COMMISSION, A.HOUSING: S.HOUSED},
     S.HOUSED: {A.FOLLOW_UP: S.FOLLOW_UP},
     S.FOLLOW_UP: {A.FOLLOW_UP: S.FOLLOW_UP},
-    S.CLOSED: {},
 }
-# Actions that keep the stage: re-evaluation (R-EVAL-4), review (R-FOLLOW-1), exit from anywhere.
-for _stage in _EVALUATED:
-    TRANSITIONS[_stage].setdefault(A.IN_DEPTH_EVALUATION, _stage)
-for _stage in (
+# The stages after the in-depth evaluation.
+EVALUATED = (
     S.IN_DEPTH_EVALUATED,
     S.COMMISSION,
     S.ORIENTATION_PROPOSED,
     S.ADMITTED,
     S.HOUSED,
     S.FOLLOW_UP,
-):
-    TRANSITIONS[_stage][A.REVIEW] = _stage
-for _stage in (S.HOUSED, S.FOLLOW_UP):  # R-HOUS-3: a landlord may solicit the SIAO
-    TRANSITIONS[_stage][A.LANDLORD_SOLICITATION] = _stage
-for _stage in _OPEN:
-    TRANSITIONS[_stage][A.EXIT] = S.CLOSED
+)
+# Actions that keep the stage, and where they are allowed.
+KEEPS_STAGE: dict[Action, tuple[Stage, ...]] = {
+    A.IN_DEPTH_EVALUATION: EVALUATED,  # re-evaluation (R-EVAL-4)
+    A.REVIEW: EVALUATED,  # pathway review (R-FOLLOW-1)
+    A.LANDLORD_SOLICITATION: (S.HOUSED, S.FOLLOW_UP),  # a landlord may solicit the SIAO (R-HOUS-3)
+}
+OPEN = tuple(s for s in Stage if s is not S.CLOSED)  # exit from any of them closes the pathway
 
-# Guards: an allowed action may still need a fact of the pathway (checked by the validator).
-NEEDS_ACCEPTED_ORIENTATION = frozenset({A.ADMISSION, A.HOUSING})
-ONLY_ONCE_PER_ORIENTATION = frozenset({A.ACCEPT_ORIENTATION})
+
+def _table() -> dict[Stage, dict[Action, Stage]]:
+    table = {stage: dict(PROGRESS.get(stage, {})) for stage in Stage}
+    for action, stages in KEEPS_STAGE.items():
+        for stage in stages:
+            table[stage].setdefault(action, stage)
+    for stage in OPEN:
+        table[stage][A.EXIT] = S.CLOSED
+    return table
+
+
+# Built once, in this order: the allowed actions are listed (and published) in this order.
+TRANSITIONS: dict[Stage, dict[Action, Stage]] = _table()
+
+# A household is on the commission's agenda from its in-depth evaluation to its orientation.
+COMMISSION_AGENDA = frozenset({S.IN_DEPTH_EVALUATED, S.COMMISSION})
+
+
+class Guard(Coded):
+    """A fact an allowed action may still need; the label says why it is refused without it."""
+
+    ORIENTATION_ACCEPTED = "orientation_accepted", "l'orientation doit d'abord être acceptée"
+    ORIENTATION_PENDING = "orientation_pending", "l'orientation est déjà acceptée"
+    COMMISSION_OF_ROUTE = "commission_of_route", "ce ménage relève de la commission partenariale"
+
+
+@dataclass(frozen=True)
+class GuardFacts:
+    """What the guards read: the pathway's state, and the commission an action names."""
+
+    orientation_accepted: bool = False
+    routed_to_partnership: bool = False  # by the rules (R-COM-2)
+    commission: CommissionKind | None = None  # None: any commission (listing the allowed ones)
+
+
+# Guards of an action in one stage...
+STAGE_GUARDS: dict[Stage, dict[Action, Guard]] = {
+    S.ORIENTATION_PROPOSED: {
+        A.ACCEPT_ORIENTATION: Guard.ORIENTATION_PENDING,  # accepted once per orientation
+        A.ADMISSION: Guard.ORIENTATION_ACCEPTED,
+        A.HOUSING: Guard.ORIENTATION_ACCEPTED,
+    },
+}
+# ...and wherever the action is allowed.
+ACTION_GUARDS: dict[Action, Guard] = {A.COMMISSION_DECISION: Guard.COMMISSION_OF_ROUTE}
+
+
+def guards(stage: Stage | None, action: Action) -> list[Guard]:
+    found = [ACTION_GUARDS[action]] if action in ACTION_GUARDS else []
+    row = STAGE_GUARDS.get(stage, {}) if stage is not None else {}
+    return found + ([row[action]] if action in row else [])
+
+
+def holds(guard: Guard, facts: GuardFacts) -> bool:
+    match guard:
+        case Guard.ORIENTATION_ACCEPTED:
+            return facts.orientation_accepted
+        case Guard.ORIENTATION_PENDING:
+            return not facts.orientation_accepted
+        case Guard.COMMISSION_OF_ROUTE:  # the partnership one, not the unique one (R-COM-2)
+            return not (facts.routed_to_partnership and facts.commission is CommissionKind.UNIQUE)
+        case _:
+            assert_never(guard)
+
+
+def row_of(stage: Stage | None) -> dict[Action, Stage]:
+    return FIRST_CONTACT if stage is None else TRANSITIONS[stage]
+
+
+def next_stage(stage: Stage | None, action: Action) -> Stage:
+    """Where an allowed action leads (KeyError for one the table does not allow)."""
+    return row_of(stage)[action]
+
+
+def allowed_actions(stage: Stage | None, facts: GuardFacts = GuardFacts()) -> list[Action]:
+    return [a for a in row_of(stage) if all(holds(g, facts) for g in guards(stage, a))]
+
+
+class Refusal(Coded):
+    """Why an action the table does not allow in this stage is refused (guards aside)."""
+
+    PATHWAY_CLOSED = "pathway_closed", "le parcours est clos"
+    ALREADY_REPORTED = "already_reported", "ce ménage est déjà signalé"
+    OUT_OF_STAGE = "out_of_stage", "cette action n'est pas possible à cette étape"
+
+
+def refused(stage: Stage | None, action: Action, facts: GuardFacts) -> Refusal | Guard | None:
+    """Why this action cannot be taken now; None when it can."""
+    if action in row_of(stage):
+        return next((g for g in guards(stage, action) if not holds(g, facts)), None)
+    if stage is S.CLOSED:
+        return Refusal.PATHWAY_CLOSED
+    if action in FIRST_CONTACT:
+        return Refusal.ALREADY_REPORTED
+    return Refusal.OUT_OF_STAGE
+
 
 # Deadlines armed when a stage is entered; they end when the stage is left.
 STAGE_DEADLINES: dict[Stage, frozenset[DeadlineKind]] = {
@@ -79,9 +172,35 @@ REARMS: dict[Action, frozenset[DeadlineKind]] = {
 }
 
 
-def allowed_actions(stage: Stage, orientation_accepted: bool = False) -> list[Action]:
-    allowed = list(TRANSITIONS[stage])
-    if stage is S.ORIENTATION_PROPOSED:
-        drop = ONLY_ONCE_PER_ORIENTATION if orientation_accepted else NEEDS_ACCEPTED_ORIENTATION
-        allowed = [a for a in allowed if a not in drop]
-    return allowed
+@dataclass(frozen=True)
+class Expiry:
+    """An action the system takes itself when a deadline runs out."""
+
+    action: Action
+    exit_situation: ExitSituation | None = None
+    purge: bool = False  # and the household's data go with it
+
+
+# The other deadlines, missed, alert (R-EVAL-5) and the pathway keeps waiting.
+ON_EXPIRY: dict[DeadlineKind, Expiry] = {
+    # The end of the follow-up window closes the pathway; no data past it (R-HOUS-3).
+    D.FOLLOW_UP_END: Expiry(A.EXIT, ExitSituation.FIN_SUIVI, purge=True),
+}
+
+
+def mermaid() -> str:
+    """The table as a Mermaid state diagram (the README shows it; a test keeps it equal)."""
+    lines = ["stateDiagram-v2"]
+    edges: dict[tuple[str, Stage], list[str]] = {}
+    rows: list[tuple[Stage | None, dict[Action, Stage]]] = [(None, FIRST_CONTACT)]
+    for stage, row in [*rows, *TRANSITIONS.items()]:
+        for action, after in row.items():
+            label = action.value + "".join(f" [{g.value}]" for g in guards(stage, action))
+            expiring = [k for k, e in ON_EXPIRY.items() if e.action is action]
+            waited = STAGE_DEADLINES.get(stage, frozenset()) if stage else frozenset()
+            label += "".join(f" or {k.value} expired" for k in expiring if k in waited)
+            edges.setdefault((stage.value if stage else "[*]", after), []).append(label)
+    for (before, after), labels in edges.items():
+        lines.append(f"    {before} --> {after.value}: {', '.join(labels)}")
+    lines.append(f"    {S.CLOSED.value} --> [*]")
+    return "\n".join(lines)

@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.records import listing, utcnow, when
+from core.clock import now
+from models.records import listing, when
 from models.vocab import Coded
 
 
@@ -35,7 +36,7 @@ class User(SQLModel, table=True):
     departements: list[str] = listing()
     structures: list[str] = listing(description="structures gérées (gestionnaire, bailleur)")
     active: bool = True
-    created_at: datetime = when(default_factory=utcnow)
+    created_at: datetime = when(default_factory=now)
     # In every local token (claim `ver`); bumped on logout, password or rights change, which
     # revokes the tokens issued before.
     token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -49,5 +50,5 @@ class LoginThrottle(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     failures: int = 0
-    last_failure_at: datetime = when(default_factory=utcnow)
+    last_failure_at: datetime = when(default_factory=now)
     locked_until: datetime | None = when(None)

@@ -1,6 +1,6 @@
 """Value lists as SIAO staff know them: a stable code stored, a French label shown.
 
-Each list ends with `non_renseigne` where the person did not answer or refused (FIELDS.md).
+Each list ends with `non_renseigne` where the person did not answer or refused.
 """
 
 from enum import StrEnum
@@ -199,3 +199,44 @@ class AccompanimentIntensity(Coded):
     LEGER = "leger", "léger"
     MOYEN = "moyen", "moyen"
     INTENSIF = "intensif", "intensif"
+
+
+class SyploStatus(Coded):
+    INSCRIT = "inscrit", "inscrit"
+    NON_INSCRIT = "non_inscrit", "non inscrit"
+    NON_CONCERNE = "non_concerne", "non concerné"
+    NON_RENSEIGNE = "non_renseigne", "non renseigné"
+
+
+class DeadlineKind(Coded):
+    FLASH = "flash", "évaluation flash"
+    IN_DEPTH = "in_depth", "évaluation approfondie"
+    ORIENTATION_RESPONSE = "orientation_response", "réponse à l'orientation"
+    REEVALUATION = "reevaluation", "réactualisation de l'évaluation"
+    REVIEW = "review", "revue de parcours"
+    FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
+
+
+class Theme(Coded):
+    JEUNES = "jeunes", "jeunes (18–25 ans)"
+    VIOLENCES = "violences", "femmes victimes de violences"
+    SANTE_MENTALE = "sante_mentale", "santé mentale"
+    JUSTICE = "justice", "personnes sous main de justice / sortant de détention"
+    ADDICTION = "addiction", "addictions"
+    ASILE = "asile", "demande d'asile et protection internationale"
+
+
+class Flag(Coded):
+    DNA_REORIENTATION = "dna_reorientation", "réorienter vers le DNA"
+    OFII_LIST = "ofii_list", "liste mensuelle OFII (R-FOLLOW-2)"
+    DLS_RENEWAL = "dls_renewal", "demande de logement social à renouveler"
+    SYPLO_LABELLING = "syplo_labelling", "à labelliser dans SYPLO"
+    LONG_STAY_REVIEW = "long_stay_review", "séjour anormalement long : à analyser (R-HOUS-1)"
+
+
+class Recipient(Coded):
+    """Whom an alert is for: the rules' `escalate` decides, the policy failure goes to the
+    coordinator (the alert's `recipient`)."""
+
+    LEAD_REFERENT = "lead_referent", "référent principal de parcours"
+    SIAO_COORDINATOR = "siao_coordinator", "coordinateur SIAO"

@@ -1,4 +1,4 @@
-"""Value lists of the commission, orientations, admissions, housing and exits (FIELDS.md)."""
+"""Value lists of the commission, orientations, admissions, housing and exits."""
 
 from models.vocab import Coded
 

@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
-from models.decisions import DeadlineDurations, Decision, Evaluation
+from models.decisions import DeadlineDurations, Evaluation, decision
 from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.deadlines import Deadlines, days, deadline_issues, merge
@@ -264,7 +264,7 @@ class PolicyBook:
             complete = complete_facts(facts, policy.abnormal_stay_days)
             fired = self.engine.evaluate(policy.ruleset, [engine_fact(complete)])[0]
         decisions = [
-            Decision(rule_id=rule_id, action=call.name, params=dict(call.params))
+            decision(rule_id, call.name, dict(call.params))
             for rule_id in fired
             for call in policy.rules[rule_id].then
         ]

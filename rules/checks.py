@@ -4,8 +4,10 @@ can never fire, rules that contradict each other."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from models.decisions import DecisionAction
 from rules.conditions import Leaf, leaves_of_all
 from rules.document import ActionCall, Case, Issue, Rule
+from rules.vocabulary import ONLY_ON
 
 Evaluate = Callable[[dict], list[str]]  # facts → ids of the rules fired
 
@@ -85,11 +87,34 @@ def _impossible(leaves: list[Leaf]) -> str | None:
     return None
 
 
+def _pins_event(rule: Rule, event: str) -> bool:
+    return any(
+        leaf.fact == "event"
+        and (
+            (leaf.op == "eq" and leaf.value == event)
+            or (leaf.op == "in" and {*leaf.value} == {event})
+        )
+        for leaf in leaves_of_all(rule.when)
+    )
+
+
 def static_issues(file: str, rules: tuple[Rule, ...]) -> list[Issue]:
     issues = []
     for rule in rules:
         if problem := _impossible(leaves_of_all(rule.when)):
             issues.append(Issue(file, None, f"rules.{rule.id}", f"règle impossible : {problem}"))
+        for call in rule.then:  # an action that acts on one event only, under another one
+            event = ONLY_ON.get(call.name)
+            if event is not None and not _pins_event(rule, event):
+                issues.append(
+                    Issue(
+                        file,
+                        None,
+                        f"rules.{rule.id}",
+                        f"« {call.name} » ne vaut que pour l'événement {event} : "
+                        f"ajoutez « event: {event} » aux conditions",
+                    )
+                )
     for i, first in enumerate(rules):
         for second in rules[i + 1 :]:
             if first.when != second.when:
@@ -98,7 +123,7 @@ def static_issues(file: str, rules: tuple[Rule, ...]) -> list[Issue]:
                 for b in second.then:
                     p, q = dict(a.params), dict(b.params)
                     if (
-                        a.name == b.name == "set_deadline"
+                        a.name == b.name == DecisionAction.SET_DEADLINE
                         and p["kind"] == q["kind"]
                         and p["duration"] != q["duration"]
                     ):

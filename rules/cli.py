@@ -29,7 +29,7 @@ from rules.book import NATIONAL, PolicyBook
 from rules.cli_output import print_issues, print_report, table
 from rules.document import PolicyInvalid, located
 from rules.dry_run import dry_run
-from rules.engine import get_engine
+from rules.engine import rules_engine
 from rules.policy_files import (
     case_results,
     departement_files,
@@ -78,7 +78,7 @@ def _targets(target: str | None, policies: Path) -> list[tuple[Path, Path | None
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    engine, rows, failed, broken = get_engine(), [], [], 0
+    engine, rows, failed, broken = rules_engine(), [], [], 0
     for national, local, with_national in _targets(args.target, args.policies):
         for path in (national, local):
             if path is not None and not path.is_file():
@@ -109,10 +109,11 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 # -- dry-run ----------------------------------------------------------------------------------
 def _facts_rows(engine: Engine, departement: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    from models.pathway import Stage
     from models.records import Household
 
     query = select(Household.id, Household.facts).where(
-        col(Household.stage) != "closed", col(Household.departement) == departement
+        col(Household.stage) != Stage.CLOSED, col(Household.departement) == departement
     )
     with engine.connect() as conn:
         for household_id, facts in conn.execution_options(yield_per=2000).execute(query):
@@ -120,9 +121,10 @@ def _facts_rows(engine: Engine, departement: str) -> Iterator[tuple[str, dict[st
 
 
 def _open_departements(engine: Engine) -> list[str]:
+    from models.pathway import Stage
     from models.records import Household
 
-    query = select(Household.departement).where(col(Household.stage) != "closed").distinct()
+    query = select(Household.departement).where(col(Household.stage) != Stage.CLOSED).distinct()
     with engine.connect() as conn:
         return sorted(d for (d,) in conn.execute(query))
 
@@ -134,7 +136,7 @@ def _book(args: argparse.Namespace) -> Iterator[PolicyBook]:
     with tempfile.TemporaryDirectory(prefix="siao-policies-") as scratch:
         if args.accepted.is_dir():
             shutil.copytree(args.accepted, scratch, dirs_exist_ok=True)
-        yield PolicyBook(args.policies, Path(scratch), get_engine())
+        yield PolicyBook(args.policies, Path(scratch), rules_engine())
 
 
 def _dry_runs(args: argparse.Namespace, book: PolicyBook, db: Engine) -> int:

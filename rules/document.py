@@ -19,9 +19,6 @@ class ActionCall:
     name: str
     params: tuple[tuple[str, str], ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"action": self.name, **dict(self.params)}
-
     def __str__(self) -> str:
         return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.params)})"
 

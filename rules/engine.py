@@ -96,7 +96,7 @@ _ENGINE: RulesEngine | None = None
 _ENGINE_LOCK = threading.Lock()
 
 
-def get_engine() -> RulesEngine:
+def rules_engine() -> RulesEngine:
     """The process's one engine (durable_rules keeps global native state)."""
     global _ENGINE
     with _ENGINE_LOCK:

@@ -11,6 +11,7 @@ import os
 import resource
 import signal
 import threading
+import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -39,9 +40,9 @@ def _serve(conn: Connection, policies_dir: Path, accepted_dir: Path | None) -> N
     """The child's loop: answer (method, args) until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent; EOF ends us
     from rules.book import PolicyBook
-    from rules.engine import get_engine
+    from rules.engine import rules_engine
 
-    book = PolicyBook(policies_dir, accepted_dir, get_engine())
+    book = PolicyBook(policies_dir, accepted_dir, rules_engine())
     crash_on = os.environ.get(CRASH_DEPARTEMENT)
     while True:
         try:
@@ -52,6 +53,8 @@ def _serve(conn: Connection, policies_dir: Path, accepted_dir: Path | None) -> N
             if method == "crash" or (method == "evaluate" and args[0] == crash_on):
                 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file for a drill
                 os.kill(os.getpid(), signal.SIGSEGV)  # what a native fault looks like
+            if method == "hang":  # tests only: what a stuck native call looks like
+                time.sleep(3600)
             if method == "evaluate":
                 reply: tuple[str, Any] = ("ok", book.evaluate(*args))
             elif method == "deadlines":

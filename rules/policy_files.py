@@ -10,7 +10,7 @@ from rules.book import NATIONAL, PolicyBook
 from rules.checks import CaseResult, run_cases
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.document import Issue, PolicyDocument, PolicyInvalid, Rule, located, parse_document
-from rules.engine import RulesEngine, get_engine
+from rules.engine import RulesEngine, rules_engine
 from rules.policy_text import load, read
 
 
@@ -54,7 +54,7 @@ def validate_file(path: Path, policies: Path) -> Outcome:
     except PolicyInvalid as exc:
         return Outcome(exc.issues)
     departement = departement_of(path)
-    book = PolicyBook(path.parent, None, get_engine())
+    book = PolicyBook(path.parent, None, rules_engine())
     issues: list[Issue] = []
     if departement == "national":
         texts = {path.name: text}

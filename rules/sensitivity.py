@@ -11,13 +11,14 @@ situation may not read them either.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from models.decisions import DecisionAction
 from models.pathway import DeadlineKind
 from models.sensitivity import fact_sensitive, value_sensitivity
-from models.vocab import Coded
+from models.vocab import Coded, Flag, Theme
 from models.vocab_orientation import Measure
 from rules.conditions import All, AnyOf, Condition, Leaf, Not
 from rules.document import Rule
-from rules.vocabulary import ACTIONS, Flag, Theme
+from rules.vocabulary import ACTIONS
 
 PRODUCED = (Flag, Theme, Measure)  # value lists the rules' actions write onto the household
 
@@ -86,7 +87,7 @@ def classify(rules: Iterable[Rule]) -> RuleDisclosure:
         for call in rule.then:
             params = dict(call.params)
             kind = DeadlineKind._value2member_map_.get(params.get("kind", ""))
-            if call.name == "set_deadline" and isinstance(kind, DeadlineKind):
+            if call.name == DecisionAction.SET_DEADLINE and isinstance(kind, DeadlineKind):
                 hidden_deadlines.add(kind)
             for name, value in params.items():
                 if param_codes(call.name, name) in PRODUCED:

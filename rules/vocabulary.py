@@ -4,17 +4,25 @@ Policy staff write rules only with these words; `siao policies reference` publis
 French reference page (docs/vocabulaire-des-regles.md).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pydantic import BaseModel, Field, ValidationError
+
+from models.decisions import DecisionAction
 from models.pathway import DeadlineKind, Stage
 from models.vocab import (
     AccompanimentIntensity,
     AdministrativeSituation,
     Coded,
     Expertise,
+    Flag,
+    Recipient,
     ResidentialSituation,
     Sex,
+    SyploStatus,
+    Theme,
     Typology,
     Vulnerability,
 )
@@ -43,35 +51,6 @@ class Event(Coded):
     EXIT = "exit", "sortie du dispositif"
 
 
-class Theme(Coded):
-    JEUNES = "jeunes", "jeunes (18–25 ans)"
-    VIOLENCES = "violences", "femmes victimes de violences"
-    SANTE_MENTALE = "sante_mentale", "santé mentale"
-    JUSTICE = "justice", "personnes sous main de justice / sortant de détention"
-    ADDICTION = "addiction", "addictions"
-    ASILE = "asile", "demande d'asile et protection internationale"
-
-
-class Flag(Coded):
-    DNA_REORIENTATION = "dna_reorientation", "réorienter vers le DNA"
-    OFII_LIST = "ofii_list", "liste mensuelle OFII (R-FOLLOW-2)"
-    DLS_RENEWAL = "dls_renewal", "demande de logement social à renouveler"
-    SYPLO_LABELLING = "syplo_labelling", "à labelliser dans SYPLO"
-    LONG_STAY_REVIEW = "long_stay_review", "séjour anormalement long : à analyser (R-HOUS-1)"
-
-
-class Recipient(Coded):
-    LEAD_REFERENT = "lead_referent", "référent principal de parcours"
-    SIAO_COORDINATOR = "siao_coordinator", "coordinateur SIAO"
-
-
-class SyploStatus(Coded):
-    INSCRIT = "inscrit", "inscrit"
-    NON_INSCRIT = "non_inscrit", "non inscrit"
-    NON_CONCERNE = "non_concerne", "non concerné"
-    NON_RENSEIGNE = "non_renseigne", "non renseigné"
-
-
 @dataclass(frozen=True)
 class FactSpec:
     kind: Kind
@@ -97,7 +76,7 @@ def _bool(label: str) -> FactSpec:
 
 FACTS: dict[str, FactSpec] = {
     "event": _code(Event, "l'événement qui déclenche l'évaluation", "reported"),
-    "stage": _code(Stage, "l'étape du parcours", "reported"),
+    "stage": _code(Stage, "l'étape du parcours", Stage.REPORTED),
     "deadline_kind": _code(DeadlineKind, "l'échéance dépassée (avec deadline_missed)", ""),
     "escalation_level": _int("0 au dépassement, puis +1 à chaque délai d'escalade", 0),
     "typology": _code(Typology, "composition du ménage"),
@@ -142,32 +121,36 @@ class ActionSpec:
     params: dict[str, ParamSpec] = field(default_factory=dict)
 
 
+A = DecisionAction
 REASON = ParamSpec("motif, en français", kind="text")
+# One entry per action of models/decisions.py, its parameters as its model's fields
+# (tests/test_decisions.py keeps them equal).
 ACTIONS: dict[str, ActionSpec] = {
-    "route_to_partnership_commission": ActionSpec(
-        "orienter vers la commission partenariale (situation complexe, R-COM-2)", {"reason": REASON}
+    A.ROUTE_TO_PARTNERSHIP_COMMISSION: ActionSpec(
+        A.ROUTE_TO_PARTNERSHIP_COMMISSION.label, {"reason": REASON}
     ),
-    "assign_thematic_referent": ActionSpec(
-        "désigner un référent thématique", {"theme": ParamSpec("thème", Theme)}
+    A.ASSIGN_THEMATIC_REFERENT: ActionSpec(
+        A.ASSIGN_THEMATIC_REFERENT.label, {"theme": ParamSpec("thème", Theme)}
     ),
-    "escalate": ActionSpec(
-        "alerter (R-EVAL-5)", {"to": ParamSpec("destinataire", Recipient), "reason": REASON}
+    A.ESCALATE: ActionSpec(
+        A.ESCALATE.label, {"to": ParamSpec("destinataire", Recipient), "reason": REASON}
     ),
-    "set_deadline": ActionSpec(
-        "fixer une échéance pour ce ménage",
+    A.SET_DEADLINE: ActionSpec(
+        A.SET_DEADLINE.label,
         {
             "kind": ParamSpec("échéance", DeadlineKind),
             "duration": ParamSpec("durée ISO 8601 (PT72H, P2M…)", kind="duration"),
         },
     ),
-    "flag": ActionSpec("signaler", {"kind": ParamSpec("signalement", Flag)}),
-    "propose_accompaniment": ActionSpec(
-        "proposer une mesure d'accompagnement", {"kind": ParamSpec("mesure", Measure)}
+    A.FLAG: ActionSpec(A.FLAG.label, {"kind": ParamSpec("signalement", Flag)}),
+    A.PROPOSE_ACCOMPANIMENT: ActionSpec(
+        A.PROPOSE_ACCOMPANIMENT.label, {"kind": ParamSpec("mesure", Measure)}
     ),
-    "refuse_solicitation": ActionSpec(
-        "refuser la sollicitation du bailleur (hors fenêtre de suivi)", {"reason": REASON}
-    ),
+    # Decides the landlord route: the solicitation is refused, nothing recorded (R-HOUS-3).
+    A.REFUSE_SOLICITATION: ActionSpec(A.REFUSE_SOLICITATION.label, {"reason": REASON}),
 }
+# The event an action acts on, when it acts on one only (checked when a policy is read).
+ONLY_ON: dict[str, Event] = {A.REFUSE_SOLICITATION: Event.LANDLORD_SOLICITATION}
 
 OPERATORS = {
     "eq": "égal à",
@@ -185,3 +168,49 @@ OPERATORS = {
 def default_facts() -> dict[str, object]:
     """Every fact present, so a rule never silently misses a field that was not said."""
     return {name: ([] if spec.kind == "codes" else spec.default) for name, spec in FACTS.items()}
+
+
+NOT_SAID = Literal[""]  # a fact that has no value yet (no deadline missed, no refusal…)
+
+
+class RuleFacts(BaseModel):
+    """The facts the rules see, typed: one field per entry of FACTS, same codes and defaults
+    (tests/test_decisions.py keeps them equal). Sent to the engine as JSON."""
+
+    event: Event = Event.REPORTED
+    stage: Stage = Stage.REPORTED
+    deadline_kind: DeadlineKind | NOT_SAID = ""
+    escalation_level: int = 0
+    typology: Typology = Typology.NON_RENSEIGNE
+    members_count: int = 1
+    has_children: bool = False
+    young_adult: bool = False
+    minor_alone: bool = False
+    applicant_sex: Sex = Sex.NON_RENSEIGNE
+    residential_situation: ResidentialSituation = ResidentialSituation.NON_RENSEIGNE
+    vulnerability: Vulnerability = Vulnerability.NON_RENSEIGNE
+    expertise_needed: list[Expertise] = Field(default_factory=list)
+    administrative_situation: AdministrativeSituation = AdministrativeSituation.NON_RENSEIGNE
+    no_resources: bool = False
+    accompaniment_intensity: AccompanimentIntensity = AccompanimentIntensity.MOYEN
+    housing_conditions_met: bool = False
+    dls_age_days: int = -1
+    syplo: SyploStatus = SyploStatus.NON_RENSEIGNE
+    days_in_shelter: int = -1
+    long_stay: bool = False  # the policy book derives it from days_in_shelter
+    days_since_housing: int = -1
+    refusals_count: int = 0
+    refused_by: RefusedBy | NOT_SAID = ""
+    refusal_reason: RefusalReason | NOT_SAID = ""
+    recommended_place: PlaceType | NOT_SAID = ""
+
+    @classmethod
+    def read(cls, recorded: Mapping[str, object]) -> "RuleFacts":
+        """The facts from what a pathway recorded (other keys ignored). A value that no longer
+        reads as its code counts as not said: a workflow must never fail on an old value."""
+        known = {k: v for k, v in recorded.items() if k in cls.model_fields}
+        try:
+            return cls.model_validate(known)
+        except ValidationError as exc:
+            bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+            return cls.model_validate({k: v for k, v in known.items() if k not in bad})

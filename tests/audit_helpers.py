@@ -4,11 +4,12 @@ link as anyone holding only the database can compute it."""
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core import clock
 from models.audit import AuditEvent
 from models.records import Household, Person
 
@@ -18,9 +19,7 @@ def seeded_household(engine: Engine, departement: str = "75") -> tuple[str, int]
     hid = str(uuid.uuid4())
     with Session(engine) as session:
         row = {"departement": departement, "workflow_id": f"parcours-{hid}", "stage": "reported"}
-        session.add(
-            Household.model_validate({"id": hid, "encountered_at": datetime.now(UTC), **row})
-        )
+        session.add(Household.model_validate({"id": hid, "encountered_at": clock.now(), **row}))
         session.flush()
         person = Person.model_validate(
             {"household_id": hid, "nominative_consent": False, "nickname": "Jo"}

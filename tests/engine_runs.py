@@ -17,7 +17,7 @@ from rules.book import PolicyBook, complete_facts
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.conditions import All, AnyOf, Condition, Leaf, Not
 from rules.document import Rule
-from rules.engine import get_engine
+from rules.engine import rules_engine
 from rules.vocabulary import FACTS, Event
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
@@ -26,7 +26,7 @@ EVENTS = [e.value for e in Event]
 
 def departements() -> None:
     """Every département on the shipped files (national rules only for most): every event."""
-    book = PolicyBook(POLICIES, None, get_engine())
+    book = PolicyBook(POLICIES, None, rules_engine())
     for dep in DEPARTEMENTS:
         for event in EVENTS * 2:  # twice: the crash came on the second evaluation
             book.evaluate(dep, {"event": event})
@@ -35,7 +35,7 @@ def departements() -> None:
 
 def empty_rules(directory: str) -> None:
     """A département file whose `rules:` is empty (written by the test in DIR)."""
-    book = PolicyBook(Path(directory), None, get_engine())
+    book = PolicyBook(Path(directory), None, rules_engine())
     for event in EVENTS * 3:
         assert book.evaluate("13", {"event": event}).fired == []
     print("ok empty rules")
@@ -43,7 +43,7 @@ def empty_rules(directory: str) -> None:
 
 def swaps(directory: str) -> None:
     """Two versions of a file swapped back and forth: each swap registers or reuses a ruleset."""
-    path, book = Path(directory) / "94.yaml", PolicyBook(Path(directory), None, get_engine())
+    path, book = Path(directory) / "94.yaml", PolicyBook(Path(directory), None, rules_engine())
     versions = sorted(Path(directory).glob("94.v*.yaml"))
     for i in range(40):
         text = versions[i % len(versions)].read_bytes()
@@ -130,7 +130,7 @@ _VERSIONS = itertools.count()
 
 
 def properties(examples: int) -> None:
-    engine = get_engine()
+    engine = rules_engine()
 
     @settings(
         max_examples=examples,

@@ -6,10 +6,11 @@ scanner walks an answer's JSON: a sensitive code, a secret text, a rule that nam
 a due date the reader does not meet, or (for readers of nothing) the person's name is a leak.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core import clock
 from models.pathway import DeadlineKind
 from models.sensitivity import SENSITIVE_FACTS, SENSITIVE_VALUES, Sensitivity, sensitive_codes
 from models.users import Role
@@ -53,7 +54,7 @@ def first_contact(residential: str = "detention") -> dict[str, Any]:
     person = {
         "nominative_consent": False,
         "nickname": NICKNAME,
-        "birth_year": datetime.now(UTC).year - 22,
+        "birth_year": clock.now().year - 22,
         "sex": "femme",
         "informed_of_rights": True,
         "consent_given_at": factories.first_contact()["members"][0]["consent_given_at"],

@@ -2,7 +2,6 @@
 database and write-ahead log, PostgreSQL's files for the database), after an erasure."""
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import models.evaluations
 import models.records
 import models.users  # noqa: F401
 from api.examples import first_contact
+from core import clock
 
 
 def unique_name() -> str:
@@ -25,7 +25,7 @@ def unique_name() -> str:
 
 def named_contact(last_name: str, departement: str = "75") -> dict[str, Any]:
     """A first contact of one person who consents to her name being recorded."""
-    now = datetime.now(UTC).isoformat()
+    now = clock.now().isoformat()
     person = {
         "nominative_consent": True,
         "first_name": "Josette",

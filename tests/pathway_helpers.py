@@ -81,7 +81,7 @@ class Driver:
             action=action,
             body=body,
             occurred_at=occurred_at,
-            **facts.of_action(action, body),
+            facts=facts.of_action(action, body),
         )
 
     async def state(self, household_id: str) -> PathwayView:

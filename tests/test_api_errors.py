@@ -1,6 +1,6 @@
 """Bad input gets a clear French error, never a 500, and nothing saved is lost."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 from temporalio.client import Client
 
 from api.main import create_app
+from core import clock
 from models.records import Household, Submission
 from tests import factories
 from tests.conftest import login, new_id, ok, running_worker
@@ -29,7 +30,7 @@ async def test_bad_bodies_get_french_422(http):
     r = await http.post("/households", json=bad_enum)
     assert r.json()["erreurs"][0]["message"].startswith("valeur inconnue ; valeurs possibles")
 
-    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    future = (clock.now() + timedelta(days=1)).isoformat()
     r = await http.post("/households", json=factories.first_contact(encountered_at=future))
     assert "ne peut pas être dans le futur" in r.json()["erreurs"][0]["message"]
 

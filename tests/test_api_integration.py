@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 from structlog.testing import capture_logs
 
 from models.evaluations import InDepthEvaluation
-from models.records import TimelineEvent
+from models.records import TimelineEvent, TimelineKind
 from tests import factories
 from tests.conftest import BIN, ok, running_worker
 from tests.pathway_helpers import history_text
@@ -155,4 +155,8 @@ async def test_worker_stopped_mid_pathway_resumes_nothing_lost_or_doubled(
         ).one()
         events = s.exec(select(TimelineEvent.action).where(TimelineEvent.household_id == hid)).all()
     assert evaluations == 1
-    assert events == ["report", "flash_evaluation", "in_depth_evaluation"]
+    assert events == [
+        TimelineKind.REPORT,
+        TimelineKind.FLASH_EVALUATION,
+        TimelineKind.IN_DEPTH_EVALUATION,
+    ]

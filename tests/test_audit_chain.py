@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import create_engine, func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -257,9 +258,11 @@ async def test_the_worker_logs_the_chain_head_at_start_and_then_periodically(eng
 
 
 def test_the_audit_key_is_refused_at_its_default_outside_development(engine):
-    for key in ("", audit.DEV_AUDIT_KEY, "trop courte"):
-        with pytest.raises(RuntimeError, match="SIAO_AUDIT_KEY"):
-            audit.key_from_settings(Settings(environment="production", audit_key=key))
+    for key in (audit.DEV_AUDIT_KEY, "trop courte"):  # refused by Settings, wherever read
+        with pytest.raises(ValidationError, match="SIAO_AUDIT_KEY"):
+            Settings(environment="production", audit_key=key)
+    with pytest.raises(RuntimeError, match="SIAO_AUDIT_KEY"):  # never the public one instead
+        audit.key_from_settings(Settings(environment="production", audit_key=""))
     strong = base64.b64encode(os.urandom(48)).decode()
     assert audit.key_from_settings(Settings(environment="production", audit_key=strong))
     dev = Settings(environment="development", audit_key="")

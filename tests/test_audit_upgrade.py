@@ -1,14 +1,13 @@
 """A trail written before migration 0005 (plain SHA-256 links), upgraded."""
 
 import uuid
-from datetime import UTC, datetime
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from core import audit
+from core import audit, clock
 from core.db import make_engine
 from core.settings import ROOT
 from models.audit import GENESIS, AuditEvent
@@ -34,11 +33,11 @@ def test_rows_written_before_the_upgrade_still_verify_and_chain_on(tmp_path):
                 "overdue, facts, thematic_referents, flags, created_at, updated_at) VALUES "
                 "(:id, '93', 'x', 'x', 'x', 'x', :t, 'w', 'reported', 0, '{}', '[]', '[]', :t, :t)"
             ),
-            {"id": hid, "t": datetime.now(UTC)},
+            {"id": hid, "t": clock.now()},
         )
         for seq in (1, 2):
             row = AuditEvent(
-                seq=seq, at=datetime.now(UTC), actor="agent-1", action="lecture", record="fiche",
+                seq=seq, at=clock.now(), actor="agent-1", action="lecture", record="fiche",
                 household_id=hid, fields=[], purpose="consultation", prev_hash=prev, hash="",
             )  # fmt: skip
             row.hash = sha256_link(prev, row)

@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 
 import core.security
 from api.main import create_app
+from core import clock
 from core.codec import new_key_entry
 from core.settings import Settings, get_settings
 from core.users import create_user
-from models.records import utcnow
 from models.users import User
 
 # Only names that existed before these changes are imported at the top: run against the code
@@ -76,7 +76,7 @@ async def test_outside_development_a_token_signed_with_the_public_secret_is_refu
 ) -> None:
     monkeypatch.delenv("SIAO_SECRET_KEY", raising=False)
     user = account(engine)
-    now = utcnow()
+    now = clock.now()
     claims = {"sub": str(user.id), "ver": 0, "iss": "siao-local", "iat": now}
     forged = jwt.encode({**claims, "exp": now + timedelta(days=3650)}, DEV_SECRET, "HS256")
     # No secret outside development: no code path falls back to the public one.
@@ -144,7 +144,7 @@ def _expire_locks(engine) -> None:
 
     with Session(engine) as session:
         for row in session.exec(select(LoginThrottle)):
-            row.locked_until = utcnow() - timedelta(seconds=1)
+            row.locked_until = clock.now() - timedelta(seconds=1)
             session.add(row)
         session.commit()
 

@@ -2,7 +2,6 @@
 
 import base64
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -10,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from pydantic import ValidationError
 from sqlmodel import Session
 from temporalio.api.common.v1 import Payload, SearchAttributes
 from temporalio.api.failure.v1 import Failure
@@ -18,6 +18,7 @@ from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
 from api.main import create_app
+from core import clock
 from core.codec import (
     DEV_KEY,
     DEV_KEY_ID,
@@ -100,9 +101,12 @@ def test_keys_from_settings() -> None:
     assert ring.current == DEV_KEY_ID
     prod = key_ring_from_settings(Settings(environment="production", encryption_keys=NEW))
     assert repr(prod) == "KeyRing(current='k2')"  # no key in a log line or a traceback
-    for spec in ("", "  ", f"dev:{DEV_KEY}", f"{NEW},old-dev:{DEV_KEY}"):
-        with pytest.raises(KeyRingError, match=r"SIAO_ENCRYPTION_KEYS|développement"):
+    for spec in ("", "  "):
+        with pytest.raises(KeyRingError, match="SIAO_ENCRYPTION_KEYS"):
             key_ring_from_settings(Settings(environment="production", encryption_keys=spec))
+    for spec in (f"dev:{DEV_KEY}", f"{NEW},old-dev:{DEV_KEY}"):  # refused by Settings
+        with pytest.raises(ValidationError, match="développement"):
+            Settings(environment="production", encryption_keys=spec)
     for bad in ("k1", "k1:pas du base64!", "k1:" + base64.b64encode(b"court").decode(), "a:,"):
         with pytest.raises(KeyRingError):
             KeyRing.parse(bad)
@@ -188,9 +192,7 @@ def household_of_75(engine: Any) -> str:
     with Session(engine) as session:
         row = {"id": hid, "departement": "75", "workflow_id": workflow_id(hid)}
         session.add(
-            Household.model_validate(
-                {**row, "encountered_at": datetime.now(UTC), "stage": "reported"}
-            )
+            Household.model_validate({**row, "encountered_at": clock.now(), "stage": "reported"})
         )
         session.commit()
     return hid
@@ -264,7 +266,7 @@ async def test_a_supervisor_logged_in_gets_a_cookie_the_ui_codec_calls_carry(set
 
 
 async def test_default_key_and_secret_are_refused_outside_development(engine) -> None:
-    with pytest.raises(KeyRingError, match="SIAO_ENCRYPTION_KEYS"):
+    with pytest.raises(RuntimeError, match="SIAO_ENCRYPTION_KEYS"):
         create_app(
             Settings(environment="production", secret_key="x" * 40, encryption_keys=""), engine
         )

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import structlog
@@ -25,12 +24,12 @@ from temporalio.service import RPCError
 from activities import consistency, consistency_cli
 from activities.consistency import check
 from activities.consistency_db import utc
-from core import db
+from core import clock, db
 from core import settings as core_settings
 from core.settings import Settings
 from models.audit import AuditEvent
 from models.consistency import CheckReport, ConsistencyCheckInput
-from models.pathway import PathwayInput, PathwayState
+from models.pathway import Action, PathwayInput, PathwayState
 from models.records import Household, Submission
 from rules import cli
 from tests import factories
@@ -49,7 +48,7 @@ NOTE = "dort sous le pont depuis l'hiver"  # personal: must never reach a report
 
 
 def later() -> datetime:
-    return datetime.now(UTC) + LATER
+    return clock.now() + LATER
 
 
 async def open_households(http: Any, count: int) -> list[str]:
@@ -72,10 +71,10 @@ def stale_submission(engine: Engine, household_id: str) -> str:
             Submission(
                 id=sid,
                 household_id=household_id,
-                action="flash_evaluation",
+                action=Action.FLASH_EVALUATION,
                 payload={"notes": NOTE},
                 actor="agent-test",
-                created_at=datetime.now(UTC) - timedelta(hours=2),
+                created_at=clock.now() - timedelta(hours=2),
             )
         )
         session.commit()
@@ -86,9 +85,7 @@ def household_without_workflow(engine: Engine) -> str:
     hid = str(uuid.uuid4())
     with Session(engine) as session:
         row = {"departement": "75", "workflow_id": workflow_id(hid), "stage": "reported"}
-        session.add(
-            Household.model_validate({"id": hid, "encountered_at": datetime.now(UTC), **row})
-        )
+        session.add(Household.model_validate({"id": hid, "encountered_at": clock.now(), **row}))
         session.commit()
     return hid
 
@@ -147,7 +144,7 @@ async def test_check_lists_each_problem_and_repair_fixes_the_read_model(
                 engine,
                 queue_settings,
                 repair=False,
-                now=datetime.now(UTC),
+                now=clock.now(),
                 household_ids=mine,
             )
             assert (at_once.households_checked, at_once.recently_updated) == (0, 5)
@@ -251,7 +248,7 @@ def cli_env(monkeypatch, settings: Settings, dev_env) -> Iterator[None]:
     monkeypatch.setenv("SIAO_TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
     monkeypatch.setenv("SIAO_TEMPORAL_NAMESPACE", dev_env.client.namespace)
     monkeypatch.setenv("SIAO_ENCRYPTION_KEYS", "")  # the development key, like DATA_CONVERTER
-    monkeypatch.setattr(consistency_cli, "clock", later)
+    monkeypatch.setattr(consistency_cli, "now", later)
     configured = structlog.is_configured()
     core_settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
@@ -312,7 +309,7 @@ async def test_consistency_workflow_returns_the_report_and_alerts(
         (a,) = await open_households(http, 1)
         try:
             # The activity checks at the real time: the row is made old enough to be judged.
-            corrupt(engine, a, overdue=True, updated_at=datetime.now(UTC) - timedelta(hours=1))
+            corrupt(engine, a, overdue=True, updated_at=clock.now() - timedelta(hours=1))
             with caplog.at_level(logging.ERROR, logger="temporalio.workflow"):
                 report = await client.execute_workflow(
                     ConsistencyCheckWorkflow.run,
@@ -357,7 +354,7 @@ async def test_daily_schedule_is_created_once(dev_env):
         assert spec.time_zone_name == "Europe/Paris"
         assert isinstance(action, ScheduleActionStartWorkflow)
         assert (action.workflow, action.task_queue) == ("ConsistencyCheckWorkflow", "siao-tests")
-        paris = [t.astimezone(ZoneInfo("Europe/Paris")) for t in described.info.next_action_times]
+        paris = [t.astimezone(clock.PARIS) for t in described.info.next_action_times]
         assert paris and all((t.hour, t.minute, t.second) == (3, 0, 0) for t in paris)
     finally:
         with contextlib.suppress(RPCError):

@@ -3,13 +3,13 @@ who may read those households (with the rules that fired as that caller may see 
 dry-run in the audit trail."""
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlmodel import Session, col, select
 
 from api.main import create_app
+from core import clock
 from core.security import create_token
 from core.users import create_user
 from models.audit import AuditEvent
@@ -44,7 +44,7 @@ def _households(engine: Any) -> list[str]:
             household = {
                 "id": hid,
                 "departement": DEP,
-                "encountered_at": datetime.now(UTC),
+                "encountered_at": clock.now(),
                 "workflow_id": f"parcours-{hid}",
                 "stage": "in_depth_evaluated",
                 "facts": {"event": "in_depth_recorded", "administrative_situation": situation},

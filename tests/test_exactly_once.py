@@ -15,7 +15,7 @@ from temporalio.worker import Replayer
 from activities.pathway import CRASH_AFTER_COMMIT
 from core.temporal import DATA_CONVERTER
 from models.evaluations import FlashEvaluation
-from models.records import Household, TimelineEvent
+from models.records import Household, TimelineEvent, TimelineKind
 from tests import factories
 from tests.conftest import login, ok, running_worker
 from workflows import search_attributes as sa
@@ -98,7 +98,7 @@ async def test_a_crash_after_the_commit_neither_loses_nor_doubles_the_action(
             .where(TimelineEvent.household_id == hid)
             .order_by(col(TimelineEvent.id))
         )
-        assert list(events) == ["report", "flash_evaluation"]
+        assert list(events) == [TimelineKind.REPORT, TimelineKind.FLASH_EVALUATION]
     # The history the crash left (with its patch marker) replays on today's code.
     await Replayer(workflows=[PathwayWorkflow], data_converter=DATA_CONVERTER).replay_workflow(
         await handle.fetch_history()
@@ -133,7 +133,7 @@ async def test_a_retried_first_contact_gets_its_household_back(
         )
         reports = s.exec(
             select(TimelineEvent).where(
-                TimelineEvent.household_id == hid, TimelineEvent.action == "report"
+                TimelineEvent.household_id == hid, TimelineEvent.action == TimelineKind.REPORT
             )
         )
         assert len(list(reports)) == 1

@@ -3,9 +3,8 @@ request body bounded, no year or date to come, and an unknown field refused by n
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -13,11 +12,12 @@ from pydantic import ValidationError
 
 from api.main import create_app
 from api.perimeter import BODY_LIMIT
+from core import clock
 from models.schemas import FirstContactCreate
 from tests import factories
 from tests.conftest import login, new_id
 
-THIS_YEAR = datetime.now(ZoneInfo("Europe/Paris")).year
+THIS_YEAR = clock.today_paris().year
 # Bodies of others' protocols. Temporal's Payload: its other fields go to the proto parser,
 # which refuses those the proto does not have (tested in test_codec_binding). The OAuth2 password
 # form (RFC 6749, sent by Swagger UI and the login page): held by the request-size limit.
@@ -105,7 +105,7 @@ async def test_no_birth_year_or_date_to_come(api):
         assert erreurs(await api.post("/households", json=body)) == [
             {"champ": "members.0.birth_year", "message": f"l'année {year} est dans le futur"}
         ]
-    tomorrow = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=2)).date().isoformat()
+    tomorrow = (clock.today_paris() + timedelta(days=2)).isoformat()
     r = await api.post("/households", json=factories.first_contact(wandering_since=tomorrow))
     assert "« wandering_since » ne peut pas être dans le futur" in erreurs(r)[0]["message"]
     r = await api.patch(

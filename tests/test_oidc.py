@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.main import create_app
+from core import clock
 from core.settings import Settings
 from core.users import create_user
 from models.users import User
@@ -70,7 +71,7 @@ class Provider:
         return found
 
     def token(self, kid: str, sub: str, **claims: Any) -> str:
-        now = datetime.now(UTC)
+        now = clock.now()
         body = {"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "iat": now}
         body |= {"exp": now + timedelta(minutes=5), **claims}
         key = self.keys.get(kid) or rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -2,18 +2,18 @@
 problem is refused with its file and line, in French."""
 
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
+from core import clock
 from core.db import make_engine, migrate
 from models.records import Household
 from rules.book import NATIONAL, PolicyBook
 from rules.cli import REFERENCE, main
 from rules.document import PolicyInvalid
-from rules.engine import get_engine
+from rules.engine import rules_engine
 from rules.reference import reference_markdown
 
 POLICIES = Path(__file__).parent.parent / "policies"
@@ -41,7 +41,7 @@ VALID = HEADER.format(v="1") + "rules:" + RULE + "cases:" + CASE
 
 
 def book() -> PolicyBook:
-    return PolicyBook(POLICIES, None, get_engine())
+    return PolicyBook(POLICIES, None, rules_engine())
 
 
 def build(local: str) -> None:
@@ -270,7 +270,7 @@ def test_cli_list(policies: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert not accepted.exists()  # the worker's folder is only read
 
     # the worker accepted 93 once, then someone saved a broken file
-    PolicyBook(policies, accepted, get_engine()).policy("93")
+    PolicyBook(policies, accepted, rules_engine()).policy("93")
     local = policies / "93.yaml"
     local.write_text(local.read_text().replace('version: "2026.1"', 'version: "2026.2"') + "  x\n")
     code, out = run(capsys, *base, "list")
@@ -284,7 +284,7 @@ def database(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'dry-run.db'}"
     migrate(url)
     engine = make_engine(url)
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = [  # (id, département, stage, facts)
         ("h-rue", "75", "reported", {"event": "reported", "has_children": True,
                                      "residential_situation": "hotel_115"}),

@@ -7,7 +7,7 @@ import pytest
 
 from rules.book import PolicyBook
 from rules.document import PolicyInvalid
-from rules.engine import get_engine
+from rules.engine import rules_engine
 
 POLICIES = Path(__file__).parent.parent / "policies"
 HEADER = (
@@ -17,7 +17,7 @@ HEADER = (
 
 
 def book(path: Path) -> PolicyBook:
-    return PolicyBook(path, None, get_engine())
+    return PolicyBook(path, None, rules_engine())
 
 
 def test_departement_overrides_national_field_by_field() -> None:

@@ -14,7 +14,7 @@ from api.main import create_app
 from rules.book import PolicyBook
 from rules.cli import main
 from rules.document import Issue, PolicyInvalid
-from rules.engine import get_engine
+from rules.engine import rules_engine
 from tests.conftest import login
 
 POLICIES = Path(__file__).parent.parent / "policies"
@@ -49,14 +49,14 @@ def folder(tmp_path: Path) -> Path:
 
 def refused_after(folder: Path, bad: str | bytes) -> list[Issue]:
     """Load a good 93.yaml, overwrite it with `bad`: the good version stays in force."""
-    book, local = PolicyBook(folder, None, get_engine()), folder / "93.yaml"
+    book, local = PolicyBook(folder, None, rules_engine()), folder / "93.yaml"
     local.write_text(GOOD, encoding="utf-8")
     assert book.policy("93").version.startswith("1+")
     local.write_bytes(bad.encode() if isinstance(bad, str) else bad)
     assert book.policy("93").version.startswith("1+")  # refused: the previous one stays
     assert book.policy("93").deadlines.flash == "PT48H"
     with pytest.raises(PolicyInvalid):  # a new process, nothing to fall back on: refused too
-        PolicyBook(folder, None, get_engine()).policy("93")
+        PolicyBook(folder, None, rules_engine()).policy("93")
     return book.refused["93"]
 
 
@@ -129,7 +129,7 @@ def test_durations_at_the_bounds_are_accepted(folder: Path) -> None:
         + "deadlines:\n  flash: P5Y\n  review: P60M\n  follow_up_window: P2Y\n"
         + SET_DEADLINE.format(kind="follow_up_end", duration="P24M")
     )
-    policy = PolicyBook(folder, None, get_engine()).policy("93")
+    policy = PolicyBook(folder, None, rules_engine()).policy("93")
     assert (policy.deadlines.flash, policy.deadlines.follow_up_window) == ("P5Y", "P2Y")
 
 
@@ -178,7 +178,7 @@ def test_other_yaml_problems_are_refused(
 def test_an_unexpected_error_is_a_refusal_without_the_file_content(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    book, local = PolicyBook(folder, None, get_engine()), folder / "93.yaml"
+    book, local = PolicyBook(folder, None, rules_engine()), folder / "93.yaml"
     local.write_text(GOOD)
     book.policy("93")
 
@@ -201,18 +201,18 @@ def test_an_unexpected_error_is_a_refusal_without_the_file_content(
 
 def test_an_empty_rules_list_is_still_accepted(folder: Path) -> None:
     (folder / "93.yaml").write_text(HEADER.format(v="1") + "rules: []\n")
-    assert PolicyBook(folder, None, get_engine()).policy("93").version.startswith("1+")
+    assert PolicyBook(folder, None, rules_engine()).policy("93").version.startswith("1+")
 
 
 def test_a_broken_accepted_copy_is_a_refusal_too(folder: Path, tmp_path: Path) -> None:
     accepted = tmp_path / "accepted"
     (folder / "93.yaml").write_text(GOOD)
-    PolicyBook(folder, accepted, get_engine()).policy("93")
+    PolicyBook(folder, accepted, rules_engine()).policy("93")
     copy = accepted / "93--93.yaml"
     copy.write_bytes(copy.read_bytes() + "# modifié\n".encode("cp1252"))
     (folder / "93.yaml").write_text("deadlines: [\n")
     with pytest.raises(PolicyInvalid, match="n'est pas en UTF-8"):
-        PolicyBook(folder, accepted, get_engine()).policy("93")
+        PolicyBook(folder, accepted, rules_engine()).policy("93")
 
 
 def test_cli_validate_refuses_a_cp1252_file(

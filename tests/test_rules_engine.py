@@ -15,7 +15,7 @@ from rules.book import NATIONAL, PolicyBook
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.document import PolicyInvalid, parse_document
 from rules.dry_run import dry_run
-from rules.engine import get_engine
+from rules.engine import rules_engine
 from rules.vocabulary import FACTS, default_facts
 
 POLICIES = Path(__file__).parent.parent / "policies"
@@ -36,8 +36,8 @@ def fired(rules_yaml: str, facts: dict[str, Any]) -> list[str]:
     doc = parse_document("essai.yaml", HEADER.format(dep="94", v="t") + rules_yaml)
     spec = definition(doc.rules)
     name = ruleset_name("engine-test", "t", spec)
-    get_engine().load("engine-test", name, spec)
-    return get_engine().evaluate(name, [engine_fact({**default_facts(), **facts})])[0]
+    rules_engine().load("engine-test", name, spec)
+    return rules_engine().evaluate(name, [engine_fact({**default_facts(), **facts})])[0]
 
 
 def holds(when: str, **facts: Any) -> bool:
@@ -128,7 +128,7 @@ def test_rules_fire_in_declaration_order() -> None:
 
 
 def test_a_rule_fires_once_when_two_branches_of_any_hold() -> None:
-    book = PolicyBook(POLICIES, None, get_engine())
+    book = PolicyBook(POLICIES, None, rules_engine())
     facts = {
         "event": "flash_recorded",
         "residential_situation": "detention",
@@ -168,7 +168,7 @@ def refusals(book: PolicyBook, dep: str, count: int) -> list[str]:
 def test_valid_edit_replaces_the_policy_in_the_same_book(tmp_path: Path) -> None:
     local = folder(tmp_path) / "94.yaml"
     local.write_text(HEADER.format(dep="94", v="1") + RULE_V1)
-    book = PolicyBook(tmp_path, None, get_engine())
+    book = PolicyBook(tmp_path, None, rules_engine())
     assert book.policy("94").version.startswith("1+")
     assert refusals(book, "94", 2) == [] and refusals(book, "94", 3) == ["refus-repetes"]
 
@@ -181,7 +181,7 @@ def test_valid_edit_replaces_the_policy_in_the_same_book(tmp_path: Path) -> None
 def test_invalid_edit_keeps_the_previous_version_and_says_why(tmp_path: Path) -> None:
     local = folder(tmp_path) / "94.yaml"
     local.write_text(HEADER.format(dep="94", v="1") + RULE_V1)
-    book = PolicyBook(tmp_path, None, get_engine())
+    book = PolicyBook(tmp_path, None, rules_engine())
     assert book.policy("94").version.startswith("1+")
 
     broken = HEADER.format(dep="94", v="2") + RULE_V1.replace("refusals_count: {gte", "refus: {gte")
@@ -201,16 +201,16 @@ def test_a_fresh_book_uses_the_accepted_copy_when_the_file_is_broken(tmp_path: P
     policies, accepted = folder(tmp_path / "policies"), tmp_path / "accepted"
     local = policies / "2A.yaml"
     local.write_text(HEADER.format(dep="2A", v="1") + RULE_V1)
-    assert PolicyBook(policies, accepted, get_engine()).policy("2A").version.startswith("1+")
+    assert PolicyBook(policies, accepted, rules_engine()).policy("2A").version.startswith("1+")
 
     local.write_text(HEADER.format(dep="2A", v="2") + "rules: [\n")  # broken on disk
-    restarted = PolicyBook(policies, accepted, get_engine())  # as after a restart
+    restarted = PolicyBook(policies, accepted, rules_engine())  # as after a restart
     assert restarted.policy("2A").version.startswith("1+")
     assert refusals(restarted, "2A", 3) == ["refus-repetes"]
     assert "YAML illisible" in restarted.refused["2A"][0].message
 
     with pytest.raises(PolicyInvalid):  # nothing accepted to fall back on
-        PolicyBook(policies, None, get_engine()).policy("2A")
+        PolicyBook(policies, None, rules_engine()).policy("2A")
 
 
 # -- dry-run -----------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def synthetic_facts(rng: random.Random) -> dict[str, Any]:
 
 def test_dry_run_agrees_with_evaluating_each_pathway(tmp_path: Path) -> None:
     """The dry-run's shortcuts (canonical facts, one question per condition) change nothing."""
-    book = PolicyBook(POLICIES, None, get_engine())
+    book = PolicyBook(POLICIES, None, rules_engine())
     # The candidate: abnormal stay shortened to 12 months, a threshold changed, a rule added.
     candidate = (POLICIES / "93.yaml").read_text()
     candidate = candidate.replace(
@@ -269,7 +269,8 @@ def test_dry_run_agrees_with_evaluating_each_pathway(tmp_path: Path) -> None:
         before.update(set(old.fired))
         after.update(set(new.fired))
         actions = [
-            sorted(f"{d.action}{sorted(d.params.items())}" for d in e.decisions) for e in (old, new)
+            sorted(f"{d.action}{sorted(d.as_written().items())}" for d in e.decisions)
+            for e in (old, new)
         ]
         if sorted(set(actions[0])) != sorted(set(actions[1])):
             changed.append(hid)
@@ -284,7 +285,7 @@ def test_dry_run_agrees_with_evaluating_each_pathway(tmp_path: Path) -> None:
 
 
 def test_dry_run_refuses_an_invalid_candidate_and_tolerates_odd_facts() -> None:
-    book = PolicyBook(POLICIES, None, get_engine())
+    book = PolicyBook(POLICIES, None, rules_engine())
     with pytest.raises(PolicyInvalid, match="fait inconnu"):
         bad = (
             (POLICIES / "75.yaml")
@@ -301,7 +302,7 @@ def test_reference_example_is_a_valid_policy() -> None:
     from rules.reference import EXAMPLE
 
     example = textwrap.dedent(EXAMPLE.split("```yaml\n")[1].split("```")[0])
-    policy = PolicyBook(POLICIES, None, get_engine()).build(
+    policy = PolicyBook(POLICIES, None, rules_engine()).build(
         "94", NATIONAL_ONLY_DEADLINES, HEADER.format(dep="94", v="x") + example, "reference"
     )
     assert all(r.passed for r in policy.results) and len(policy.results) == 2

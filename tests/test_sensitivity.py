@@ -2,15 +2,15 @@
 declarations name real fields, facts and values; the rules that test or produce a sensitive value
 are classified from them (rules/sensitivity.py); an undeclared fact is hidden until declared."""
 
-from datetime import UTC, datetime
-
 from api import facts, redaction
 from api.permissions import MATRIX, Permission
 from api.redaction import HIDDEN, Viewer, pathway, row, viewer
 from api.security import Principal
-from models.decisions import Decision
+from core import clock
+from models.decisions import ThematicReferent, ThemeParams
 from models.evaluations import FlashEvaluation, InDepthEvaluation
 from models.pathway import Deadline, DeadlineKind, PathwayState, Stage
+from models.records import TimelineKind
 from models.schemas import HouseholdDetail, PathwayView
 from models.sensitivity import (
     OTHER_FACTS,
@@ -21,6 +21,7 @@ from models.sensitivity import (
     fact_sensitive,
 )
 from models.users import Role
+from models.vocab import Theme
 from rules.sensitivity import NOTHING_SHOWN, RuleDisclosure
 from rules.vocabulary import FACTS
 from tests import hunt
@@ -63,7 +64,7 @@ def _principal(role: Role) -> Principal:
 
 
 def test_an_unreadable_policy_shows_nothing_the_rules_produced() -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     state = PathwayState(
         household_id="h",
         departement="75",
@@ -72,7 +73,9 @@ def test_an_unreadable_policy_shows_nothing_the_rules_produced() -> None:
         flags=["dls_renewal", "ofii_list"],
         thematic_referents=["jeunes", "violences"],
         partnership_commission="Femme victime de violences",
-        last_decisions=[Decision(rule_id="jeunes-18-25", action="assign_thematic_referent")],
+        last_decisions=[
+            ThematicReferent(rule_id="jeunes-18-25", params=ThemeParams(theme=Theme.JEUNES))
+        ],
         deadlines=[
             Deadline(kind=DeadlineKind.IN_DEPTH, due_at=now, duration="P1M", policy_version="v")
         ],
@@ -120,7 +123,7 @@ def test_a_record_row_loses_its_sensitive_fields_and_values_only() -> None:
 def test_a_file_loses_the_dates_and_rules_that_tell_the_situation() -> None:
     """A missed in-depth deadline's alert and timeline event carry its due date (one month for
     a critical vulnerability): not shown to a 115 call handler, who does not meet it."""
-    now = datetime.now(UTC)
+    now = clock.now()
     base = {
         "id": "h", "departement": "75", "typology": "personne_isolee", "overdue": True,
         "next_deadline": now, "referent_structure": None, "encountered_at": now,
@@ -133,7 +136,10 @@ def test_a_file_loses_the_dates_and_rules_that_tell_the_situation() -> None:
         records={},
         timeline=[
             {"action": "flash_evaluation", "detail": {"rules_fired": ["jeunes-18-25", "x"]}},
-            {"action": "deadline_missed", "detail": {"kind": "in_depth", "escalation_level": 0}},
+            {
+                "action": TimelineKind.DEADLINE_MISSED,
+                "detail": {"kind": "in_depth", "escalation_level": 0},
+            },
         ],
         alerts=[{"kind": "in_depth", "rule_id": "escalade-referent", "reason": "r"}],
         flags=["dls_renewal"],

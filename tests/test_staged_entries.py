@@ -6,7 +6,7 @@ survives in any table."""
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -20,8 +20,9 @@ from temporalio.service import RPCError
 from activities import housekeeping
 from api import actions
 from api.main import create_app
+from core import clock
 from models.consistency import ConsistencyCheckInput
-from models.records import Submission
+from models.records import Submission, SubmissionStatus
 from tests.conftest import login, running_worker
 from tests.leaks import named_contact, tables_holding, unique_name
 from tests.pathway_helpers import eventually
@@ -59,7 +60,9 @@ async def failed_first_contact(http: httpx.AsyncClient, engine: Engine, name: st
     with Session(engine) as session:
         staged = [
             s
-            for s in session.exec(select(Submission).where(Submission.status == "pending"))
+            for s in session.exec(
+                select(Submission).where(Submission.status == SubmissionStatus.PENDING)
+            )
             if name in repr(s.payload)
         ]
     assert len(staged) == 1
@@ -72,7 +75,7 @@ def age(engine: Engine, household_id: str) -> None:
         conn.execute(
             update(Submission)
             .where(col(Submission.household_id) == household_id)
-            .values(created_at=datetime.now(UTC) - timedelta(hours=2))
+            .values(created_at=clock.now() - timedelta(hours=2))
         )
 
 
@@ -107,9 +110,9 @@ async def test_the_hourly_housekeeping_purges_them_too(http, dev_env, engine):
     name = unique_name()
     hid = await failed_first_contact(http, engine, name)
     try:
-        housekeeping.sweep(engine, datetime.now(UTC))  # the request may still come back
+        housekeeping.sweep(engine, clock.now())  # the request may still come back
         assert tables_holding(engine, name) == ["submission"]
-        assert housekeeping.sweep(engine, datetime.now(UTC) + timedelta(minutes=5)) >= 1
+        assert housekeeping.sweep(engine, clock.now() + timedelta(minutes=5)) >= 1
         assert tables_holding(engine, name) == []
     finally:
         await forget(dev_env.client, hid)

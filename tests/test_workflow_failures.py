@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 
 from api.errors import ApiError
 from models.pathway import Action, Stage
-from models.records import Alert, Household, Submission
+from models.records import Alert, AlertKind, Household, Submission
 from models.schemas import FlashEvaluationCreate
+from models.vocab import Recipient
 from rules.isolated import CRASH_DEPARTEMENT
 from tests import factories
 from tests.conftest import new_id, running_worker
@@ -104,8 +105,10 @@ async def test_a_crashing_engine_applies_the_action_with_the_last_deadlines(
         rows = s.exec(select(Alert).where(Alert.household_id == hid).order_by(col(Alert.id)))
         kinds = [(a.kind, a.recipient) for a in rows]
         reasons = [a.reason for a in s.exec(select(Alert).where(Alert.household_id == hid))]
-    assert kinds.count(("policy_failure", "coordinator")) >= 2  # report, flash, the deadline
-    assert ("in_depth", "lead_referent") in kinds
+    assert (
+        kinds.count((AlertKind.POLICY_FAILURE, Recipient.SIAO_COORDINATOR)) >= 2
+    )  # report, flash, the deadline
+    assert (AlertKind.IN_DEPTH, Recipient.LEAD_REFERENT) in kinds
     assert any(r and "département 94" in r for r in reasons)
 
 

@@ -8,8 +8,9 @@ from sqlmodel import Session, col, select
 
 from api.errors import ApiError
 from models.pathway import Action, Stage
-from models.records import Alert, Household, TimelineEvent
+from models.records import Alert, AlertKind, Household, TimelineEvent, TimelineKind
 from models.schemas import CommissionDecisionCreate, FlashEvaluationCreate, InDepthEvaluationCreate
+from models.vocab import Recipient
 from tests import factories
 from tests.conftest import new_id
 from tests.pathway_helpers import body, eventually, history_text
@@ -52,7 +53,8 @@ async def test_mental_health_goes_to_the_partnership_commission(ts_env, ts_pathw
         assert household.facts["event"] == "commission_decision"
         event = s.exec(
             select(TimelineEvent).where(
-                TimelineEvent.household_id == hid, TimelineEvent.action == "in_depth_evaluation"
+                TimelineEvent.household_id == hid,
+                TimelineEvent.action == TimelineKind.IN_DEPTH_EVALUATION,
             )
         ).one()
     assert "sante-mentale-commission" in event.detail["rules_fired"]
@@ -73,7 +75,9 @@ async def test_overdue_in_depth_escalates_to_referent_then_coordinator(ts_env, t
     await ts_env.sleep(due - t + timedelta(hours=1))
 
     async def referent_alerted() -> None:
-        assert alerts(engine, hid) == [("in_depth", "lead_referent", "escalade-referent", False)]
+        assert alerts(engine, hid) == [
+            (AlertKind.IN_DEPTH, Recipient.LEAD_REFERENT, "escalade-referent", False)
+        ]
 
     await eventually(referent_alerted)
 
@@ -83,8 +87,8 @@ async def test_overdue_in_depth_escalates_to_referent_then_coordinator(ts_env, t
 
     async def coordinator_alerted() -> None:
         assert alerts(engine, hid) == [
-            ("in_depth", "lead_referent", "escalade-referent", False),
-            ("in_depth", "siao_coordinator", "escalade-coordinateur", False),
+            (AlertKind.IN_DEPTH, Recipient.LEAD_REFERENT, "escalade-referent", False),
+            (AlertKind.IN_DEPTH, Recipient.SIAO_COORDINATOR, "escalade-coordinateur", False),
         ]
 
     await eventually(coordinator_alerted)
@@ -106,9 +110,9 @@ async def test_overdue_in_depth_escalates_to_referent_then_coordinator(ts_env, t
             .order_by(col(TimelineEvent.id))
         ).all()
     assert trail == [
-        "report",
-        "flash_evaluation",
-        "deadline_missed",
-        "escalation",
-        "in_depth_evaluation",
+        TimelineKind.REPORT,
+        TimelineKind.FLASH_EVALUATION,
+        TimelineKind.DEADLINE_MISSED,
+        TimelineKind.ESCALATION,
+        TimelineKind.IN_DEPTH_EVALUATION,
     ]

@@ -15,6 +15,7 @@ from temporalio.exceptions import TimeoutError as ActivityTimeout
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
     from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
+    from models.failures import Failure
     from models.pathway import (
         ApplyActionInput,
         LoadDeadlinesInput,
@@ -22,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         PolicyFailureInput,
         PurgeInput,
     )
+    from rules.vocabulary import RuleFacts
 
 TIMEOUT = timedelta(seconds=10)
 # The rules are pure and fast: a few quick tries, then the pathway decides without them.
@@ -60,12 +62,12 @@ def _reason(exc: BaseException) -> str:
     return str(text)[:250]
 
 
-async def evaluate(departement: str, facts: dict) -> Evaluation | str:
+async def evaluate(departement: str, facts: RuleFacts) -> Evaluation | str:
     """The département's rules on these facts, or why they could not be evaluated."""
     try:
         return await workflow.execute_local_activity_method(
             PathwayActivities.evaluate_policy,
-            EvaluateInput(departement=departement, facts=facts),
+            EvaluateInput(departement=departement, facts=facts.model_dump(mode="json")),
             start_to_close_timeout=TIMEOUT,
             retry_policy=EVALUATE_RETRY,
         )
@@ -99,7 +101,7 @@ async def apply(inp: ApplyActionInput) -> bool:
         workflow.logger.error("action_not_recorded", extra={"reason": _reason(exc)})
         raise ActionNotRecorded(
             "L'action n'a pas pu être enregistrée ; rien n'a changé, réessayez.",
-            type="ActionNotRecorded",
+            type=Failure.ACTION_NOT_RECORDED.value,
             non_retryable=True,
         ) from exc
 

@@ -13,13 +13,13 @@ from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from models.decisions import DeadlineDurations, Evaluation
+    from models.decisions import DeadlineDurations, Effects, Evaluation
+    from models.failures import Failure
     from models.pathway import (
         Action,
         ActionInput,
         ApplyActionInput,
         Deadline,
-        DeadlineKind,
         MissedDeadlineInput,
         PathwayInput,
         PathwayState,
@@ -28,8 +28,9 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         add_duration,
     )
-    from models.transitions import TRANSITIONS, allowed_actions
-    from models.vocab_orientation import ExitSituation
+    from models.schemas import ActionRefused
+    from models.transitions import ON_EXPIRY, allowed_actions, next_stage
+    from rules.vocabulary import Event, RuleFacts
     from workflows import calls, planning, presentation
     from workflows import search_attributes as sa
 
@@ -38,6 +39,8 @@ RULES_PATCH = "policy-rules-v1"
 PURGE_PATCH = "purge-after-follow-up-v1"
 # An action whose records were committed just before a crash advances the pathway on replay.
 EXACTLY_ONCE_PATCH = "applied-submission-advances-v1"
+# The rules' `refuse_solicitation` refuses a landlord's solicitation (before: recorded anyway).
+SOLICITATION_PATCH = "refuse-solicitation-v1"
 RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-new
 RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed
 PLANNING_ERRORS = (ArithmeticError, ValueError, TypeError, KeyError)
@@ -118,37 +121,49 @@ class PathwayWorkflow:
             self._check(inp)
 
     def _check(self, inp: ActionInput) -> None:
-        allowed = self._allowed()
-        reason = planning.refusal(self.state, inp, allowed)
+        reason = planning.refusal(self.state, inp, self.started)
         if reason is not None:
-            raise ApplicationError(
-                f"Action refusée : {reason}.",
-                {"stage": self.state.stage.value, "allowed_actions": [a.value for a in allowed]},
-                type="ActionNotAllowed",
-                non_retryable=True,
-            )
+            self._refuse(Failure.ACTION_NOT_ALLOWED, reason)
+
+    def _refuse(self, failure: Failure, reason: str) -> NoReturn:
+        """Refuse the action, nothing changed: the API answers 409 with this ActionRefused."""
+        refused = ActionRefused(
+            detail=f"Action refusée : {reason}.",
+            stage=self.state.stage,
+            allowed_actions=self._allowed(),
+        )
+        raise ApplicationError(
+            refused.detail,
+            refused.model_dump(mode="json"),
+            type=failure.value,
+            non_retryable=True,
+        )
 
     def _allowed(self) -> list[Action]:
-        if not self.started:
-            return [Action.REPORT]
-        return allowed_actions(self.state.stage, self.state.orientation_accepted)
+        stage = self.state.stage if self.started else None  # None: only the first contact
+        return allowed_actions(stage, planning.guard_facts(self.state))
 
     async def _apply(self, inp: ActionInput) -> None:
         """Plan the action, write it, then (only then) make it the pathway's state."""
         state = self.state
         before = state.stage if self.started else None
-        after = Stage.REPORTED if before is None else TRANSITIONS[state.stage][inp.action]
+        after = next_stage(before, inp.action)
         kept, to_arm = planning.deadline_plan(state.deadlines, inp.action, before, after)
         new = planning.after_action(state, inp, before, after)
-        evaluation, facts, overrides, failure = None, {}, {}, None
+        evaluation: Evaluation | None = None
+        facts: RuleFacts | None = None
+        effects: Effects | None = None
+        failure: str | None = None
         durations: DeadlineDurations | str | None = None
         if workflow.patched(RULES_PATCH):  # pathways started before the rules engine skip it
             facts = planning.rule_facts(new, planning.EVENT_OF[inp.action], workflow.now())
             outcome = await calls.evaluate(state.departement, facts)
             if isinstance(outcome, Evaluation):
                 evaluation, durations = outcome, outcome.deadlines
-                planning.apply_decisions(new, evaluation)
-                overrides = planning.deadline_overrides(evaluation)
+                effects = planning.apply_decisions(new, evaluation)
+                refused = planning.policy_refusal(inp, effects)
+                if refused is not None and workflow.patched(SOLICITATION_PATCH):
+                    self._refuse(Failure.REFUSED_BY_POLICY, refused)
             else:  # applied with the last accepted policy's deadlines, without its decisions
                 failure, durations = outcome, await calls.deadlines(state.departement)
         elif to_arm:
@@ -158,7 +173,11 @@ class PathwayWorkflow:
             return
         try:
             armed = planning.arm(
-                to_arm, durations, new.accompaniment_intensity, inp.occurred_at, overrides
+                to_arm,
+                durations,
+                new.accompaniment_intensity,
+                inp.occurred_at,
+                effects.deadlines if effects else {},
             )
         except PLANNING_ERRORS as exc:  # e.g. a duration too long for the calendar
             await self._refuse_for_policy(inp, f"échéance incalculable ({type(exc).__name__})")
@@ -184,7 +203,8 @@ class PathwayWorkflow:
                 exit_situation=new.exit_situation,
                 resolved=resolved,
                 evaluation=evaluation,
-                facts=facts,
+                effects=effects,
+                facts=facts.model_dump(mode="json") if facts else {},
                 policy_failure=failure,
             )
         )
@@ -211,7 +231,7 @@ class PathwayWorkflow:
             f"Les règles du département {dep} ne peuvent pas être appliquées pour le moment ; "
             "rien n'a changé et la coordination est alertée. Réessayez plus tard.",
             {"stage": self.state.stage.value if self.started else None},
-            type="PolicyUnavailable",
+            type=Failure.POLICY_UNAVAILABLE.value,
             non_retryable=True,
         )
 
@@ -219,8 +239,8 @@ class PathwayWorkflow:
         async with self.lock:
             now = workflow.now()
             for deadline in [d for d in self.state.deadlines if not d.missed and d.due_at <= now]:
-                if deadline.kind is DeadlineKind.FOLLOW_UP_END:
-                    await self._follow_up_ended(deadline, now)
+                if deadline.kind in ON_EXPIRY:
+                    await self._expired(deadline, now)
                     return
                 deadline.missed = True
                 await self._missed(deadline, now)
@@ -230,35 +250,33 @@ class PathwayWorkflow:
                     await self._missed(deadline, now)
             self._publish()
 
-    async def _follow_up_ended(self, deadline: Deadline, now: datetime) -> None:
-        exit_ = ActionInput(
-            action=Action.EXIT,
-            occurred_at=now,
-            actor="system",
-            exit_situation=ExitSituation.FIN_SUIVI,
-        )
+    async def _expired(self, deadline: Deadline, now: datetime) -> None:
+        """A deadline whose expiry is an action of the table (the end of the follow-up window)."""
+        expiry = ON_EXPIRY[deadline.kind]
         try:
-            await self._apply(exit_)
-        except ApplicationError:  # refused (policy, database): the window ends tomorrow
+            await self._apply(planning.expiry_action(expiry, now))
+        except ApplicationError:  # refused (policy, database): it runs out again tomorrow
             deadline.due_at = now + RULES_RETRY_LATER
             self._publish()
             return
-        if workflow.patched(PURGE_PATCH):  # R-HOUS-3: no data past the window
+        if expiry.purge and workflow.patched(PURGE_PATCH):
             await calls.purge(PurgeInput(household_id=self.state.household_id))
 
     async def _missed(self, deadline: Deadline, now: datetime) -> None:
         """Ask the rules whom to alert (R-EVAL-5), record it, and when to ask again."""
-        evaluation, failure = None, None
+        evaluation: Evaluation | None = None
+        effects: Effects | None = None
+        failure: str | None = None
         if workflow.patched(RULES_PATCH):
-            facts = planning.rule_facts(self.state, "deadline_missed", now, deadline)
+            facts = planning.rule_facts(self.state, Event.DEADLINE_MISSED, now, deadline)
             outcome = await calls.evaluate(self.state.departement, facts)
             if isinstance(outcome, Evaluation):
                 evaluation = outcome
-                planning.apply_decisions(self.state, evaluation)
+                effects = planning.apply_decisions(self.state, evaluation)
                 try:
                     deadline.escalate_at = (
                         add_duration(now, evaluation.deadlines.escalation)
-                        if evaluation.of("escalate")
+                        if effects.escalations
                         else None
                     )
                 except PLANNING_ERRORS:
@@ -277,6 +295,7 @@ class PathwayWorkflow:
                 next_deadline=self.state.next_deadline,
                 escalation_level=deadline.escalation_level,
                 evaluation=evaluation,
+                effects=effects,
                 policy_failure=failure,
             )
         )

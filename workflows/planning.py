@@ -3,7 +3,7 @@ facts the rules see, and what their decisions change. No I/O, no clock: `now` is
 
 from datetime import date, datetime
 
-from models.decisions import DeadlineDurations, Evaluation
+from models.decisions import DeadlineDurations, Effects, Evaluation
 from models.pathway import (
     Action,
     ActionInput,
@@ -14,49 +14,69 @@ from models.pathway import (
     add_duration,
     duration_for,
 )
-from models.transitions import CLEARS, REARMS, STAGE_DEADLINES
+from models.transitions import (
+    CLEARS,
+    REARMS,
+    STAGE_DEADLINES,
+    Expiry,
+    Guard,
+    GuardFacts,
+    Refusal,
+    refused,
+)
 from models.vocab import AccompanimentIntensity
+from models.vocab_orientation import CommissionKind
+from rules.vocabulary import Event, RuleFacts
 
-EVENT_OF: dict[Action, str] = {
-    Action.REPORT: "reported",
-    Action.FLASH_EVALUATION: "flash_recorded",
-    Action.IN_DEPTH_EVALUATION: "in_depth_recorded",
-    Action.COMMISSION_DECISION: "commission_decision",
-    Action.ORIENTATION: "orientation_proposed",
-    Action.ACCEPT_ORIENTATION: "orientation_accepted",
-    Action.REFUSE_ORIENTATION: "orientation_refused",
-    Action.ADMISSION: "admitted",
-    Action.HOUSING: "housed",
-    Action.FOLLOW_UP: "follow_up",
-    Action.REVIEW: "review_recorded",
-    Action.LANDLORD_SOLICITATION: "landlord_solicitation",
-    Action.EXIT: "exit",
+SYSTEM_ACTOR = "system"  # the actor of what the pathway does by itself
+
+# The event the rules see when an action is recorded (tests/test_decisions.py: every action).
+EVENT_OF: dict[Action, Event] = {
+    Action.REPORT: Event.REPORTED,
+    Action.FLASH_EVALUATION: Event.FLASH_RECORDED,
+    Action.IN_DEPTH_EVALUATION: Event.IN_DEPTH_RECORDED,
+    Action.COMMISSION_DECISION: Event.COMMISSION_DECISION,
+    Action.ORIENTATION: Event.ORIENTATION_PROPOSED,
+    Action.ACCEPT_ORIENTATION: Event.ORIENTATION_ACCEPTED,
+    Action.REFUSE_ORIENTATION: Event.ORIENTATION_REFUSED,
+    Action.ADMISSION: Event.ADMITTED,
+    Action.HOUSING: Event.HOUSED,
+    Action.FOLLOW_UP: Event.FOLLOW_UP,
+    Action.REVIEW: Event.REVIEW_RECORDED,
+    Action.LANDLORD_SOLICITATION: Event.LANDLORD_SOLICITATION,
+    Action.EXIT: Event.EXIT,
 }
 
 
-def refusal(state: PathwayState, inp: ActionInput, allowed: list[Action]) -> str | None:
+def guard_facts(state: PathwayState, inp: ActionInput | None = None) -> GuardFacts:
+    """What the table's guards read: the state, and the commission the action names."""
+    named = inp.facts.get("commission") if inp is not None else None
+    return GuardFacts(
+        orientation_accepted=state.orientation_accepted,
+        routed_to_partnership=bool(state.partnership_commission),
+        commission=next((kind for kind in CommissionKind if kind == named), None),
+    )
+
+
+def refusal(state: PathwayState, inp: ActionInput, started: bool) -> str | None:
     """Why this action cannot be taken now, in French; None when it can."""
-    routed = state.partnership_commission
-    if (
-        inp.action is Action.COMMISSION_DECISION
-        and routed
-        and inp.facts.get("commission") == "unique"
-    ):
-        return f"ce ménage relève de la commission partenariale ({routed})"
-    if inp.action in allowed:
-        return None
-    if state.stage is Stage.CLOSED:
-        return "le parcours est clos"
-    if inp.action is Action.REPORT:
-        return "ce ménage est déjà signalé"
-    if state.stage is Stage.ORIENTATION_PROPOSED and inp.action is Action.ACCEPT_ORIENTATION:
-        return "l'orientation est déjà acceptée"
-    if state.stage is Stage.ORIENTATION_PROPOSED and inp.action in (
-        Action.ADMISSION,
-        Action.HOUSING,
-    ):
-        return "l'orientation doit d'abord être acceptée"
-    return f"« {inp.action.label} » n'est pas possible à l'étape « {state.stage.label} »"
+    stage = state.stage if started else None
+    why = refused(stage, inp.action, guard_facts(state, inp))
+    if why is Guard.COMMISSION_OF_ROUTE:
+        return f"{why.label} ({state.partnership_commission})"
+    if why is Refusal.OUT_OF_STAGE:
+        return f"« {inp.action.label} » n'est pas possible à l'étape « {state.stage.label} »"
+    return why.label if why is not None else None
+
+
+def expiry_action(expiry: Expiry, now: datetime) -> ActionInput:
+    """The action the system takes when a deadline runs out (transitions.ON_EXPIRY)."""
+    return ActionInput(
+        action=expiry.action,
+        occurred_at=now,
+        actor=SYSTEM_ACTOR,
+        exit_situation=expiry.exit_situation,
+    )
 
 
 def deadline_plan(
@@ -75,13 +95,13 @@ def arm(
     durations: DeadlineDurations | None,
     intensity: AccompanimentIntensity,
     start: datetime,
-    overrides: dict[str, str],
+    overrides: dict[DeadlineKind, str],
 ) -> list[Deadline]:
     if not kinds or durations is None:
         return []
     armed = []
     for kind in sorted(kinds):
-        duration = overrides.get(kind.value) or duration_for(kind, durations, intensity)
+        duration = overrides.get(kind) or duration_for(kind, durations, intensity)
         armed.append(
             Deadline(
                 kind=kind,
@@ -122,16 +142,16 @@ def after_action(
 
 
 def rule_facts(
-    state: PathwayState, event: str, now: datetime, deadline: Deadline | None = None
-) -> dict[str, str | int | bool | list[str]]:
+    state: PathwayState, event: Event, now: datetime, deadline: Deadline | None = None
+) -> RuleFacts:
     """The coded facts the rules see: what actions recorded, plus what time makes of them."""
-    facts = dict(state.facts)
     dls = state.facts.get("dls_filed_on")
-    facts.update(
+    return RuleFacts.read(
         {
+            **state.facts,
             "event": event,
-            "stage": state.stage.value,
-            "deadline_kind": deadline.kind.value if deadline else "",
+            "stage": state.stage,
+            "deadline_kind": deadline.kind if deadline else "",
             "escalation_level": deadline.escalation_level if deadline else 0,
             "refusals_count": state.refusals_count,
             "days_in_shelter": (now - state.admitted_at).days
@@ -143,30 +163,23 @@ def rule_facts(
             else -1,
         }
     )
-    return facts
 
 
-def apply_decisions(state: PathwayState, evaluation: Evaluation) -> None:
-    """Record in the state what the rules decided (in place: deadlines are shared)."""
-    for decision in evaluation.decisions:
-        p = decision.params
-        if decision.action == "route_to_partnership_commission":
-            state.partnership_commission = p.get("reason") or "situation complexe"
-        elif (
-            decision.action == "assign_thematic_referent"
-            and p["theme"] not in state.thematic_referents
-        ):
-            state.thematic_referents.append(p["theme"])
-        elif decision.action == "flag" and p["kind"] not in state.flags:
-            state.flags.append(p["kind"])
-        elif (
-            decision.action == "propose_accompaniment"
-            and p["kind"] not in state.proposed_accompaniments
-        ):
-            state.proposed_accompaniments.append(p["kind"])
+def apply_decisions(state: PathwayState, evaluation: Evaluation) -> Effects:
+    """What the rules decided, read once (models/decisions.py): its lasting part recorded in the
+    state (in place: deadlines are shared), the whole returned for the workflow and activity."""
+    effects = evaluation.effects()
+    effects.onto(state)
     state.last_decisions = list(evaluation.decisions)
+    return effects
 
 
-def deadline_overrides(evaluation: Evaluation) -> dict[str, str]:
-    """`set_deadline` decisions: this household's durations, over the policy's defaults."""
-    return {d.params["kind"]: d.params["duration"] for d in evaluation.of("set_deadline")}
+def policy_refusal(inp: ActionInput, effects: Effects) -> str | None:
+    """Why the département's rules refuse this action, in French; None when they do not.
+    `refuse_solicitation` refuses a landlord's solicitation: outside the follow-up window the
+    SIAO says nothing of the household (R-HOUS-3), so nothing is recorded either."""
+    if inp.action is Action.LANDLORD_SOLICITATION and effects.solicitation_refused:
+        return (
+            f"sollicitation refusée par les règles du département : {effects.solicitation_refused}"
+        )
+    return None

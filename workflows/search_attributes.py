@@ -1,4 +1,6 @@
-"""Typed keys of the custom search attributes declared in `models.pathway.SEARCH_ATTRIBUTES`."""
+"""Typed keys of the pathways' custom search attributes, declared here only: the workflow sets
+them, the dev server is started with them (`dev_server_flags`), production registers the same
+(README, « Production »)."""
 
 from temporalio.common import SearchAttributeKey
 

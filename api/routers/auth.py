@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +18,7 @@ from api.security import (
     CurrentPrincipal,
     hashing,
 )
+from api.state import EngineDep, SettingsDep
 from core import throttle
 from core.security import create_token, hash_password, keyed_digest, verify_password
 from core.settings import Settings
@@ -59,8 +61,8 @@ def _keys(settings: Settings, request: Request, username: str) -> tuple[str, str
     )
 
 
-async def _not_locked(request: Request, keys: tuple[str, str]) -> None:
-    wait = await run_in_threadpool(throttle.retry_after, request.app.state.engine, list(keys))
+async def _not_locked(engine: Engine, keys: tuple[str, str]) -> None:
+    wait = await run_in_threadpool(throttle.retry_after, engine, list(keys))
     if wait:
         raise ApiError(
             429,
@@ -69,10 +71,10 @@ async def _not_locked(request: Request, keys: tuple[str, str]) -> None:
         )
 
 
-async def _failed(request: Request, keys: tuple[str, str]) -> None:
+async def _failed(engine: Engine, keys: tuple[str, str]) -> None:
     account, address = keys
     rules = {account: throttle.ACCOUNT, address: throttle.ADDRESS}
-    await run_in_threadpool(throttle.failed, request.app.state.engine, rules)
+    await run_in_threadpool(throttle.failed, engine, rules)
 
 
 def _set_session_cookie(response: Response, settings: Settings, token: str) -> None:
@@ -84,7 +86,7 @@ def _set_session_cookie(response: Response, settings: Settings, token: str) -> N
         path=SESSION_COOKIE_PATH,
         httponly=True,
         samesite="lax",
-        secure=settings.environment != "development",
+        secure=not settings.in_development,
         max_age=settings.token_minutes * 60,
     )
 
@@ -93,11 +95,14 @@ def _set_session_cookie(response: Response, settings: Settings, token: str) -> N
     "/token", response_model=Token, summary="Obtenir un jeton (compte local)", responses=TOO_MANY
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, response: Response
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    engine: EngineDep,
 ) -> Token:
-    settings, engine = request.app.state.settings, request.app.state.engine
     keys = _keys(settings, request, form.username)
-    await _not_locked(request, keys)
+    await _not_locked(engine, keys)
 
     def check() -> User | None:
         user = None
@@ -112,7 +117,7 @@ async def token(
 
     user = await hashing(check)
     if user is None or user.id is None:
-        await _failed(request, keys)
+        await _failed(engine, keys)
         raise ApiError(401, "Identifiant ou mot de passe incorrect.")
     await run_in_threadpool(throttle.succeeded, engine, keys[0])
     issued = create_token(settings, user.id, user.username, user.token_version)
@@ -121,9 +126,9 @@ async def token(
 
 
 @router.post("/logout", status_code=204, summary="Se déconnecter (révoque tous ses jetons)")
-async def logout(principal: CurrentPrincipal, request: Request) -> Response:
+async def logout(principal: CurrentPrincipal, engine: EngineDep) -> Response:
     def revoke() -> None:
-        with Session(request.app.state.engine) as session:
+        with Session(engine) as session:
             revoke_tokens(session, principal.user_id)
             session.commit()
 
@@ -140,11 +145,14 @@ async def logout(principal: CurrentPrincipal, request: Request) -> Response:
     responses=TOO_MANY,
 )
 async def change_password(
-    body: PasswordChange, principal: CurrentPrincipal, request: Request
+    body: PasswordChange,
+    principal: CurrentPrincipal,
+    request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
 ) -> Token:
-    settings, engine = request.app.state.settings, request.app.state.engine
     keys = _keys(settings, request, principal.username)
-    await _not_locked(request, keys)
+    await _not_locked(engine, keys)
 
     def change() -> User | None:
         with Session(engine, expire_on_commit=False) as session:
@@ -160,7 +168,7 @@ async def change_password(
 
     user = await hashing(change)
     if user is None or user.id is None:
-        await _failed(request, keys)
+        await _failed(engine, keys)
         wrong = {"champ": "current_password", "message": "mot de passe actuel incorrect"}
         raise ApiError(422, INVALID, erreurs=[wrong])
     await run_in_threadpool(throttle.succeeded, engine, keys[0])

@@ -27,11 +27,11 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.api.common.v1 import Payload, Payloads
 
-from api.deps import EngineDep
 from api.disclosure import DECODES
 from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.security import Principal, in_scope, require, session_principal
+from api.state import EngineDep, State, app_state
 from core import audit
 from core.codec import (
     DecryptionError,
@@ -41,7 +41,6 @@ from core.codec import (
     encrypted,
     key_ring_from_settings,
 )
-from core.settings import Settings
 from models.records import Household
 from workflows.pathway import workflow_id
 
@@ -49,7 +48,7 @@ UI_REQUEST_HEADERS = "content-type, x-namespace, authorization"
 
 
 def _allow_ui_origin(request: Request, response: Response, preflight: bool = False) -> Response:
-    settings: Settings = request.app.state.settings
+    settings = app_state(request).settings  # a route class, not a dependency: no injection
     response.headers["Vary"] = "Origin"
     if request.headers.get("origin") == settings.ui_origin:
         response.headers["Access-Control-Allow-Origin"] = settings.ui_origin
@@ -174,16 +173,16 @@ Namespace = Annotated[
 ]
 
 
-def _codec(request: Request) -> EncryptionCodec:
-    state = request.app.state
-    codec: EncryptionCodec | None = getattr(state, "codec", None)
-    if codec is None:
+def _codec(state: State) -> EncryptionCodec:
+    if state.codec is None:
         try:
-            codec = EncryptionCodec(key_ring_from_settings(state.settings))
+            state.codec = EncryptionCodec(key_ring_from_settings(state.settings))
         except KeyRingError as exc:
             raise ApiError(503, f"Chiffrement non configuré : {exc}") from exc
-        state.codec = codec
-    return codec
+    return state.codec
+
+
+Codec = Annotated[EncryptionCodec, Depends(_codec)]
 
 
 def _payloads(body: PayloadsJson) -> list[Payload]:
@@ -199,8 +198,8 @@ def _answer(payloads: list[Payload]) -> dict[str, Any]:
 
 
 @router.post("/encode", response_model=PayloadsJson, summary="Chiffrer des payloads (UI Temporal)")
-async def encode(body: PayloadsJson, request: Request, namespace: Namespace = None) -> Any:
-    return _answer(await _codec(request).encode(_payloads(body)))
+async def encode(body: PayloadsJson, codec: Codec, namespace: Namespace = None) -> Any:
+    return _answer(await codec.encode(_payloads(body)))
 
 
 @router.post(
@@ -211,12 +210,11 @@ async def encode(body: PayloadsJson, request: Request, namespace: Namespace = No
 )
 async def decode(
     body: PayloadsJson,
-    request: Request,
+    codec: Codec,
     engine: EngineDep,
     principal: Annotated[Principal, Depends(session_principal)],
     namespace: Namespace = None,
 ) -> Any:
-    codec = _codec(request)
     payloads = _payloads(body)
     owners = [household_of(bound_workflow(p)) if encrypted(p) else None for p in payloads]
     wanted = {owner for owner in owners if owner is not None}

@@ -2,10 +2,12 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+
+from api.state import State
 
 router = APIRouter(tags=["Santé"])
 
@@ -15,9 +17,7 @@ router = APIRouter(tags=["Santé"])
     responses={503: {"description": "Base de données ou Temporal injoignable"}},
     summary="État de l'API, de la base et de Temporal",
 )
-async def health(request: Request) -> Any:
-    state = request.app.state
-
+async def health(state: State) -> Any:
     def db_ok() -> bool:
         try:
             with state.engine.connect() as conn:
@@ -28,9 +28,8 @@ async def health(request: Request) -> Any:
 
     database = await run_in_threadpool(db_ok)
     try:
-        if state.temporal is None:
-            state.temporal = await state.connect_temporal()
-        temporal = await state.temporal.service_client.check_health()
+        client = await state.temporal_client()
+        temporal = await client.service_client.check_health()
     except Exception:
         temporal = False
     ok = database and temporal

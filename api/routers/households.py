@@ -3,17 +3,18 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api import actions, examples, facts, redaction
-from api.deps import ActionContextDep, EngineDep, TemporalDep
+from api.deps import ActionContextDep
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import problem
 from api.permissions import ACTION_PERMISSION, Permission
 from api.security import Principal, household_for, require
+from api.state import BookDep, EngineDep, TemporalDep
 from models.pathway import Action
 from models.schemas import (
     ActionRefused,
@@ -36,7 +37,11 @@ HouseholdId = Annotated[str, Path(description="identifiant du ménage", pattern=
 # 401, 403 and 422 are documented where the router is included (api.main).
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: problem("Ménage inconnu"),
-    409: {"model": ActionRefused, "description": "Action impossible à l'étape actuelle"},
+    409: {
+        "model": ActionRefused,
+        "description": "Action refusée : impossible à l'étape actuelle, ou par les règles du "
+        "département (sollicitation d'un bailleur hors fenêtre de suivi)",
+    },
     503: problem("Temporal injoignable : rien n'a été enregistré"),
 }
 
@@ -119,7 +124,7 @@ def _action_route(
             action=action,
             body=body,
             occurred_at=getattr(body, date_field),
-            **facts.of_action(action, body),
+            facts=facts.of_action(action, body),
         )
 
     endpoint.__doc__ = doc
@@ -216,7 +221,8 @@ _action_route(
     "held_at",
     "Enregistrer la sollicitation d'un bailleur (R-HOUS-3)",
     "Un bailleur social sollicite le SIAO pour un locataire qu'il a logé ; les règles du "
-    "département décident si la sollicitation est recevable (fenêtre de suivi).",
+    "département décident si la sollicitation est recevable (fenêtre de suivi). Refusée par "
+    "elles (`refuse_solicitation`), elle n'est pas enregistrée : 409 avec le motif.",
     examples.review(),
 )
 _action_route(
@@ -263,7 +269,7 @@ async def orientation_response(
         action=action,
         body=body,
         occurred_at=body.answered_at,
-        **facts.of_action(action, body),
+        facts=facts.of_action(action, body),
     )
 
 
@@ -277,7 +283,7 @@ async def pathway(
     household_id: HouseholdId,
     client: TemporalDep,
     engine: EngineDep,
-    request: Request,
+    book: BookDep,
     principal: Annotated[Principal, Depends(require(Permission.READ))],
     disclosed: PathwayRead,
 ) -> PathwayView:
@@ -290,7 +296,7 @@ async def pathway(
 
     def seen() -> redaction.Viewer:
         return redaction.viewer(
-            principal, stage=view.stage.value, departement=departement, book=request.app.state.book
+            principal, stage=view.stage.value, departement=departement, book=book
         )
 
     shown = redaction.pathway(view, await run_in_threadpool(seen))

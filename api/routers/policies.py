@@ -8,19 +8,20 @@ import os
 import tempfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from api import dry_run_view
-from api.deps import EngineDep
 from api.disclosure import Access, Disclosed, Disclosure
 from api.dry_run_view import DryRunView
 from api.errors import ApiError
 from api.permissions import Permission
 from api.security import Principal, require
+from api.state import BookDep, EngineDep
 from models.departements import DEPARTEMENT_PATTERN
+from models.pathway import Stage
 from models.records import Household
 from models.schemas import InvalidInput
 from rules.book import NATIONAL, PolicyBook
@@ -55,13 +56,9 @@ class PolicySummary(BaseModel):
     refus_en_cours: list[str] = Field(default_factory=list, description="fichier sur disque refusé")
 
 
-def _book(
-    request: Request, principal: Principal | None = None, departement: str | None = None
-) -> PolicyBook:
-    if principal is not None and departement not in principal.departements:
+def _mine(principal: Principal, departement: str) -> None:
+    if departement not in principal.departements:
         raise ApiError(403, "Accès refusé : la politique de ce département n'est pas la vôtre.")
-    book: PolicyBook = request.app.state.book
-    return book
 
 
 Editor = Annotated[Principal, Depends(require(Permission.POLICY_EDIT))]
@@ -118,9 +115,8 @@ def _summary(book: PolicyBook, departement: str, policy: Any) -> PolicySummary:
     summary="Politiques en vigueur (celles de vos départements)",
 )
 async def list_policies(
-    request: Request, principal: Annotated[Principal, Depends(require(Permission.POLICY_READ))]
+    book: BookDep, principal: Annotated[Principal, Depends(require(Permission.POLICY_READ))]
 ) -> list[PolicySummary]:
-    book = _book(request)
     departements = sorted(
         p.stem
         for p in book.policies_dir.glob("*.yaml")
@@ -146,9 +142,9 @@ async def list_policies(
     summary="Valider un fichier candidat et jouer ses cas de test",
 )
 async def validate(
-    departement: Departement, body: PolicyText, request: Request, principal: Editor
+    departement: Departement, body: PolicyText, book: BookDep, principal: Editor
 ) -> PolicySummary:
-    book = _book(request, principal, departement)
+    _mine(principal, departement)
     policy = await run_in_threadpool(_candidate, book, departement, body.yaml)
     return _summary(book, departement, policy)
 
@@ -161,18 +157,18 @@ async def validate(
 async def dry_run_policy(
     departement: Departement,
     body: PolicyText,
-    request: Request,
+    book: BookDep,
     engine: EngineDep,
     principal: Editor,
     disclosed: DryRunRead,
 ) -> DryRunView:
-    book = _book(request, principal, departement)
+    _mine(principal, departement)
 
     def run() -> DryRunView:
         with Session(engine) as session:
             rows = session.exec(
                 select(Household.id, Household.facts).where(
-                    Household.departement == departement, Household.stage != "closed"
+                    Household.departement == departement, Household.stage != Stage.CLOSED
                 )
             ).all()
             try:
@@ -195,9 +191,9 @@ async def dry_run_policy(
     summary="Enregistrer la politique (prise en compte sans redémarrage)",
 )
 async def save(
-    departement: Departement, body: PolicyText, request: Request, principal: Editor
+    departement: Departement, body: PolicyText, book: BookDep, principal: Editor
 ) -> PolicySummary:
-    book = _book(request, principal, departement)
+    _mine(principal, departement)
 
     def write() -> PolicySummary:
         policy = _candidate(book, departement, body.yaml)

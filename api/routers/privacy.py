@@ -3,19 +3,19 @@ what. Each of these actions is itself written to the audit trail."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 from api import redaction
-from api.deps import EngineDep, TemporalDep
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.routers.records import RECORDS, _dump
 from api.security import Principal, household_for, require
+from api.state import BookDep, EngineDep, TemporalDep
 from core import audit, erasure
 from models.audit import AuditEvent, AuditNote, Rectification
 from models.records import Household, Person
@@ -136,7 +136,7 @@ async def access_report(
 async def export(
     household_id: HouseholdId,
     engine: EngineDep,
-    request: Request,
+    book: BookDep,
     principal: Rights,
     disclosed: ExportRead,
 ) -> Any:
@@ -165,7 +165,7 @@ async def export(
             principal,
             stage=household.stage,
             departement=household.departement,
-            book=request.app.state.book,
+            book=book,
         )
         out = redaction.export(out, seen)
         disclosed.household(household_id, out, household.departement)

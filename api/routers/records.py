@@ -4,18 +4,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api import redaction
-from api.deps import EngineDep
 from api.disclosure import Access, Disclosed, Disclosure
 from api.errors import problem
 from api.permissions import Permission
 from api.redaction import Viewer
 from api.security import Principal, household_for, require
+from api.state import BookDep, EngineDep
 from models.evaluations import RECORD_TABLES as RECORDS
 from models.pathway import Stage
 from models.records import Alert, Household, Person, TimelineEvent
@@ -85,7 +85,7 @@ HouseholdRead = Annotated[
 @router.get("", response_model=HouseholdPage, summary="Lister les ménages (filtres, pagination)")
 def list_households(
     engine: EngineDep,
-    request: Request,
+    book: BookDep,
     principal: Annotated[Principal, Depends(require(Permission.LIST))],
     disclosed: HouseholdsRead,
     departement: Annotated[
@@ -101,7 +101,7 @@ def list_households(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HouseholdPage:
-    viewer_of = _viewers(principal, request.app.state.book)
+    viewer_of = _viewers(principal, book)
     # Only the caller's départements exist for them: not in lists, not in counts.
     filters: list[Any] = [col(Household.departement).in_(sorted(principal.departements))]
     if departement is not None:
@@ -167,6 +167,7 @@ def _detail(
             partnership_commission=household.partnership_commission,
             thematic_referents=household.thematic_referents,
             flags=household.flags,
+            proposed_accompaniments=household.proposed_accompaniments,
         )
         departement, stage = household.departement, household.stage
     seen = redaction.viewer(principal, stage=stage, departement=departement, book=book)
@@ -184,9 +185,8 @@ def _detail(
 async def household(
     household_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
     engine: EngineDep,
-    request: Request,
+    book: BookDep,
     principal: Annotated[Principal, Depends(require(Permission.READ))],
     disclosed: HouseholdRead,
 ) -> HouseholdDetail:
-    book = request.app.state.book
     return await run_in_threadpool(_detail, engine, book, principal, household_id, disclosed)

@@ -9,9 +9,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep
 from api.permissions import Permission
 from api.security import Principal, require
+from api.state import EngineDep
 from models.audit import AnonymousPathway
 from models.records import Household
 

@@ -5,8 +5,9 @@ revokes the account's tokens when its rights, status, identity or password chang
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -14,8 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import INVALID, ApiError, problem
 from api.permissions import Permission
 from api.security import Principal, hashing, require
+from api.state import EngineDep, SettingsDep
 from core import audit
 from core.security import hash_password
+from core.settings import Settings
 from core.users import AccountError, check_rights, revoke_tokens
 from models.departements import DEPARTEMENT_PATTERN
 from models.users import Role, User
@@ -86,10 +89,10 @@ def _invalid(field: str, message: str) -> ApiError:
     return ApiError(422, INVALID, erreurs=[{"champ": field, "message": message}])
 
 
-def _issuer(request: Request, subject: str | None) -> str | None:
+def _issuer(settings: Settings, subject: str | None) -> str | None:
     if subject is None:
         return None
-    issuer: str | None = request.app.state.settings.oidc_issuer
+    issuer = settings.oidc_issuer
     if not issuer:
         raise _invalid("oidc_subject", "OIDC n'est pas configuré (SIAO_OIDC_ISSUER)")
     return issuer
@@ -115,9 +118,9 @@ def _keeps_an_admin(session: Session, user: User) -> None:
         raise ApiError(409, "Refusé : ce serait le dernier compte administrateur actif.")
 
 
-def _audit(request: Request, admin: Principal, record: str, what: str, fields: list[str]) -> None:
+def _audit(engine: Engine, admin: Principal, record: str, what: str, fields: list[str]) -> None:
     audit.record(
-        request.app.state.engine,
+        engine,
         actor=f"agent-{admin.user_id}",
         action="administration",
         record=record,
@@ -127,23 +130,23 @@ def _audit(request: Request, admin: Principal, record: str, what: str, fields: l
 
 
 @router.get("", response_model=list[Account], summary="Les comptes")
-async def accounts(admin: Admin, request: Request) -> list[Account]:
+async def accounts(admin: Admin, engine: EngineDep) -> list[Account]:
     def read() -> list[Account]:
-        with Session(request.app.state.engine) as session:
+        with Session(engine) as session:
             users = session.exec(select(User).order_by(col(User.id))).all()
             return [Account.of(u) for u in users]
 
     listed = await run_in_threadpool(read)
-    await run_in_threadpool(
-        _audit, request, admin, "comptes", "lecture de la liste des comptes", []
-    )
+    await run_in_threadpool(_audit, engine, admin, "comptes", "lecture de la liste des comptes", [])
     return listed
 
 
 @router.post(
     "", response_model=Account, status_code=201, summary="Créer un compte", responses=CONFLICT
 )
-async def create(body: AccountCreate, admin: Admin, request: Request) -> Account:
+async def create(
+    body: AccountCreate, admin: Admin, engine: EngineDep, settings: SettingsDep
+) -> Account:
     roles = [r.value for r in body.roles]
     try:
         check_rights(roles, body.departements, body.structures)
@@ -151,11 +154,11 @@ async def create(body: AccountCreate, admin: Admin, request: Request) -> Account
         raise _invalid("corps", str(exc)) from exc
     if body.password is None and body.oidc_subject is None:
         raise _invalid("password", "un mot de passe ou une identité OIDC (oidc_subject)")
-    issuer = _issuer(request, body.oidc_subject)
+    issuer = _issuer(settings, body.oidc_subject)
     password = body.password
 
     def insert() -> User:
-        with Session(request.app.state.engine, expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as session:
             user = User(
                 username=body.username,
                 display_name=body.display_name or body.username,
@@ -179,7 +182,7 @@ async def create(body: AccountCreate, admin: Admin, request: Request) -> Account
     assert user.id is not None
     fields = sorted(body.model_dump(exclude_unset=True, exclude={"password"}))
     await run_in_threadpool(
-        _audit, request, admin, f"compte agent-{user.id}", "création du compte", fields
+        _audit, engine, admin, f"compte agent-{user.id}", "création du compte", fields
     )
     return Account.of(user)
 
@@ -190,15 +193,17 @@ async def create(body: AccountCreate, admin: Admin, request: Request) -> Account
     summary="Changer les droits, le nom affiché, l'identité OIDC ; désactiver, réactiver",
     responses={**UNKNOWN, **CONFLICT},
 )
-async def change(user_id: UserId, body: AccountChange, admin: Admin, request: Request) -> Account:
+async def change(
+    user_id: UserId, body: AccountChange, admin: Admin, engine: EngineDep, settings: SettingsDep
+) -> Account:
     sent = body.model_dump(exclude_unset=True, mode="json")
     for name in ("display_name", "roles", "departements", "structures", "active"):
         if name in sent and sent[name] is None:
             raise _invalid(name, "ne peut pas être vide (null)")
-    issuer = _issuer(request, body.oidc_subject) if "oidc_subject" in sent else None
+    issuer = _issuer(settings, body.oidc_subject) if "oidc_subject" in sent else None
 
     def apply() -> tuple[User, list[str]]:
-        with Session(request.app.state.engine, expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as session:
             user = _load(session, user_id)
             new = {**sent}
             if "oidc_subject" in sent:
@@ -230,7 +235,7 @@ async def change(user_id: UserId, body: AccountChange, admin: Admin, request: Re
     if changed:
         what = "désactivation du compte" if sent.get("active") is False else "modification"
         record = f"compte agent-{user_id}"
-        await run_in_threadpool(_audit, request, admin, record, what, changed)
+        await run_in_threadpool(_audit, engine, admin, record, what, changed)
     return Account.of(user)
 
 
@@ -241,10 +246,10 @@ async def change(user_id: UserId, body: AccountChange, admin: Admin, request: Re
     responses=UNKNOWN,
 )
 async def reset_password(
-    user_id: UserId, body: PasswordReset, admin: Admin, request: Request
+    user_id: UserId, body: PasswordReset, admin: Admin, engine: EngineDep
 ) -> Response:
     def reset() -> None:
-        with Session(request.app.state.engine) as session:
+        with Session(engine) as session:
             user = _load(session, user_id)
             user.password_hash = hash_password(body.password)
             session.add(user)
@@ -254,5 +259,5 @@ async def reset_password(
     await hashing(reset)
     what = "réinitialisation du mot de passe"
     record = f"compte agent-{user_id}"
-    await run_in_threadpool(_audit, request, admin, record, what, ["password"])
+    await run_in_threadpool(_audit, engine, admin, record, what, ["password"])
     return Response(status_code=204)

@@ -1,0 +1,66 @@
+"""What the API process shares between requests, typed, and the only reader of `app.state`:
+routes and dependencies take what they need through the `Annotated` dependencies below."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from api.errors import ApiError
+from core.codec import EncryptionCodec
+from core.settings import Settings
+from rules.book import PolicyBook
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    book: PolicyBook  # policy files read to validate and dry-run; the workers keep their own
+    connect_temporal: Callable[[], Awaitable[Client]]
+    temporal: Client | None = None  # connected on first need, so the API starts without it
+    codec: EncryptionCodec | None = None  # built at the first /codec call
+
+    def install(self, app: FastAPI) -> None:
+        app.state.siao = self
+
+    async def temporal_client(self) -> Client:
+        if self.temporal is None:
+            self.temporal = await self.connect_temporal()
+        return self.temporal
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.siao
+    return state
+
+
+State = Annotated[AppState, Depends(app_state)]
+
+
+def _settings(state: State) -> Settings:
+    return state.settings
+
+
+def _engine(state: State) -> Engine:
+    return state.engine
+
+
+def _book(state: State) -> PolicyBook:
+    return state.book
+
+
+async def _temporal(state: State) -> Client:
+    try:
+        return await state.temporal_client()
+    except Exception as exc:
+        raise ApiError(503, "Temporal est injoignable : réessayez dans un instant.") from exc
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EngineDep = Annotated[Engine, Depends(_engine)]
+BookDep = Annotated[PolicyBook, Depends(_book)]
+TemporalDep = Annotated[Client, Depends(_temporal)]
