@@ -31,13 +31,13 @@ worker: bytecode
 	$(BIN)/python worker.py
 
 api: $(STAMP) migrate
-	$(BIN)/uvicorn api.main:app --host $${SIAO_API_HOST:-127.0.0.1} --port $${SIAO_API_PORT:-8000}
+	$(BIN)/uvicorn --factory api.main:app_factory --host $${SIAO_API_HOST:-127.0.0.1} --port $${SIAO_API_PORT:-8000}
 
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head
 
 demo: $(STAMP)
-	$(BIN)/python -m core.demo
+	$(BIN)/python -m cli.demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

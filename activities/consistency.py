@@ -32,9 +32,9 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.consistency_db import Row, load_rows, purge, repair_row, stale_submissions, utc
+from activities.scrub import scrub
 from api.actions import UPDATE_WAIT_SECONDS
 from core import clock
-from core.scrub import scrub
 from core.settings import Settings
 from models.consistency import (
     CheckReport,

@@ -10,7 +10,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from core import audit, clock
+from activities import audit
+from core import clock
 from models.consistency import StaleSubmission
 from models.pathway import PathwayState, Stage
 from models.records import Household, Submission, SubmissionStatus

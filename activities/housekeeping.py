@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.engine import Engine
 
+from activities import audit
 from activities.consistency import SETTLE
 from activities.consistency_db import purge, stale_submissions
-from core import audit, clock
-from core.scrub import scrub
+from activities.scrub import scrub
+from core import clock
 from models.records import Submission
 
 log = structlog.get_logger()

@@ -13,11 +13,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities import erasure
 from activities.decisions import decision_detail, policy_failure_alert, record_decisions
+from activities.scrub import scrub
 from activities.writers import WRITERS
-from core import clock, erasure
+from core import clock
 from core.db import session_scope
-from core.scrub import scrub
 from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
 from models.failures import Failure
 from models.pathway import (

@@ -29,12 +29,12 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities import audit
 from api import redaction
 from api.deps import ActionContext
 from api.errors import ApiError
 from api.facts import RecordedFacts
 from api.security import household_for
-from core import audit
 from core.db import session_scope
 from models.failures import REFUSALS, Failure
 from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage

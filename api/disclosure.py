@@ -17,9 +17,9 @@ from typing import Any
 from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
+from activities import audit
 from api.security import CurrentPrincipal, Principal
 from api.state import EngineDep
-from core import audit
 
 
 class Access(StrEnum):

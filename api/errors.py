@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from core.audit import AuditUnavailable
+from activities.audit import AuditUnavailable
 from core.logging import log
 from models.schemas import InvalidInput, Problem
 

@@ -78,9 +78,7 @@ def create_app(
     return app
 
 
-def _app() -> FastAPI:
+def app_factory() -> FastAPI:
+    """What `uvicorn --factory api.main:app_factory` serves: nothing is built at import."""
     configure_logging()
     return create_app()
-
-
-app = _app()

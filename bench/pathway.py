@@ -188,7 +188,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     try:
         penv, port = project_env(workdir, db_url, address), free_port()
         # As `make up` runs them (its log levels, uvicorn's access log), logs in the workdir.
-        uvicorn = ["-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port)]
+        uvicorn = ["-m", "uvicorn", "--factory", "api.main:app_factory", "--host", "127.0.0.1"]
+        uvicorn += ["--port", str(port)]
         for name, cmd in (
             ("bare worker", ["-m", "bench.bare", address, BARE_QUEUE]),
             ("worker", [str(ROOT / "worker.py")]),
@@ -205,7 +206,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
             print(
                 f"clients {args.clients}, {args.ops} operations a side per level in "
                 f"{args.rounds} alternating rounds (+{args.warmup} warmup); CPU ms/op: worker = "
-                "bench.bare (bare) or worker.py (project), API = uvicorn api.main:app, "
+                "bench.bare (bare) or worker.py (project), API = uvicorn (api.main:app_factory), "
                 "temporal = the dev server",
                 flush=True,
             )

@@ -120,7 +120,7 @@ def main() -> int:
         stop_signal=signal.SIGTERM,
     )
     worker = Supervised("le worker", [sys.executable, str(ROOT / "worker.py")], var / "worker.log")
-    uvicorn = ["-m", "uvicorn", "api.main:app", "--host", settings.api_host]
+    uvicorn = ["-m", "uvicorn", "--factory", "api.main:app_factory", "--host", settings.api_host]
     api = Supervised(
         "l'API",
         [sys.executable, *uvicorn, "--port", str(settings.api_port)],

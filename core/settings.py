@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # outside development); an OIDC provider may issue them instead (see README).
     secret_key: str = Field("", repr=False, description="clé de signature des jetons locaux")
     token_minutes: int = 480  # one working shift
-    # The audit chain's HMAC key (core.audit), never stored in the database; empty: the public
+    # The audit chain's HMAC key (activities.audit), never stored in the database; empty: the public
     # development key, refused outside development.
     audit_key: str = Field("", repr=False, description="clé HMAC du journal d'audit")
     # OIDC: tokens of this issuer for this audience, keys from its JWKS (all three or none);

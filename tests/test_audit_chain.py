@@ -18,9 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from structlog.testing import capture_logs
 
-from activities import housekeeping
+from activities import audit, housekeeping
 from api.main import create_app
-from core import audit
 from core.settings import Settings
 from models.audit import AuditEvent, AuditHead, Rectification
 from models.records import Person

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from activities import audit
 from api.main import create_app
-from core import audit
 from tests import factories
 from tests.conftest import login, ok, running_worker
 from tests.leaks import tables_holding, unique_name

@@ -7,7 +7,8 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from core import audit, clock
+from activities import audit
+from core import clock
 from core.db import make_engine
 from core.settings import ROOT
 from models.audit import GENESIS, AuditEvent

@@ -28,7 +28,7 @@ from models.users import User
 # before them, every test fails on its assertion, not on an import.
 PASSWORD = "un-mot-de-passe-assez-long"
 DEV_SECRET = "dev-secret-not-for-production-change-me"  # public: it is in the source
-ACCOUNT_FREE, ADDRESS_FREE, FIRST_LOCK = 5, 20, 30  # core.throttle's rules
+ACCOUNT_FREE, ADDRESS_FREE, FIRST_LOCK = 5, 20, 30  # api.throttle's rules
 
 
 def client(app: Any, address: str | None = None) -> httpx.AsyncClient:

@@ -21,9 +21,11 @@ from sqlmodel import Session, col, select
 from temporalio.client import Client, ScheduleActionStartWorkflow, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-from activities import consistency, consistency_cli
+from activities import consistency
 from activities.consistency import check
 from activities.consistency_db import utc
+from cli import check as consistency_cli
+from cli import main as cli
 from core import clock, db
 from core import settings as core_settings
 from core.settings import Settings
@@ -31,7 +33,6 @@ from models.audit import AuditEvent
 from models.consistency import CheckReport, ConsistencyCheckInput
 from models.pathway import Action, PathwayInput, PathwayState
 from models.records import Household, Submission
-from rules import cli
 from tests import factories
 from tests.conftest import ok, running_worker
 from workflows.consistency import (

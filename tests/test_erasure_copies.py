@@ -16,9 +16,9 @@ from sqlmodel import Session
 from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment
 
+from activities import audit, erasure
 from activities.pathway import PathwayActivities
 from api.main import create_app
-from core import audit, erasure
 from models.pathway import PurgeInput
 from models.records import Household
 from tests import factories

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from cli.main import main
+from cli.policies import REFERENCE
 from core import clock
 from core.db import make_engine, migrate
 from models.records import Household
 from rules.book import NATIONAL, PolicyBook
-from rules.cli import REFERENCE, main
 from rules.document import PolicyInvalid
 from rules.engine import rules_engine
 from rules.reference import reference_markdown

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from api.main import create_app
+from cli.main import main
 from rules.book import PolicyBook
-from rules.cli import main
 from rules.document import Issue, PolicyInvalid
 from rules.engine import rules_engine
 from tests.conftest import login

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 from temporalio.service import RPCError
 
+from activities import audit
 from api.main import create_app
-from core import audit
 from models.audit import AnonymousPathway, AuditEvent, Rectification
 from models.records import Household, Person, Submission, TimelineEvent
 from tests import factories

@@ -188,7 +188,7 @@ def app(backend: Backend) -> Any:
 # The spec is the same for every app: read from the module's own, so pytest can parametrize at
 # collection (schemathesis' fixture-based loading does not run under this pytest). The requests
 # go to the fixture's app (`app=` below), never to this one.
-schema = schemathesis.openapi.from_asgi("/openapi.json", api.main.app, config=CONFIG)
+schema = schemathesis.openapi.from_asgi("/openapi.json", api.main.app_factory(), config=CONFIG)
 
 
 def _known(context: Any) -> list[str]:

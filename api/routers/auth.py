@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from api import throttle
 from api.errors import INVALID, ApiError, problem
 from api.security import (
     SESSION_COOKIE,
@@ -19,7 +20,6 @@ from api.security import (
     hashing,
 )
 from api.state import EngineDep, SettingsDep
-from core import throttle
 from core.security import create_token, hash_password, keyed_digest, verify_password
 from core.settings import Settings
 from core.users import revoke_tokens

@@ -27,12 +27,12 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.api.common.v1 import Payload, Payloads
 
+from activities import audit
 from api.disclosure import DECODES
 from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.security import Principal, in_scope, require, session_principal
 from api.state import EngineDep, State, app_state
-from core import audit
 from core.codec import (
     DecryptionError,
     EncryptionCodec,

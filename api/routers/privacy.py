@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
+from activities import audit, erasure
 from api import redaction
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import ApiError, problem
@@ -16,7 +17,6 @@ from api.permissions import Permission
 from api.routers.records import RECORDS, _dump
 from api.security import Principal, household_for, require
 from api.state import BookDep, EngineDep, TemporalDep
-from core import audit, erasure
 from models.audit import AuditEvent, AuditNote, Rectification
 from models.records import Household, Person
 from models.schemas import BirthYear, JsonTypes

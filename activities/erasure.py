@@ -18,8 +18,8 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from core import audit
-from core.scrub import scrub
+from activities import audit
+from activities.scrub import scrub
 from models.audit import AnonymousPathway, AuditNote, Rectification
 from models.evaluations import RECORD_TABLES
 from models.pathway import Action

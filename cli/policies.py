@@ -5,28 +5,23 @@ siao policies test [DEPT|FICHIER]  joue les cas de test, tableau réussi / en é
 siao policies dry-run FICHIER      ce que le fichier changerait sur les parcours ouverts
 siao policies list                 versions en vigueur, fichiers refusés
 siao policies reference            écrit docs/vocabulaire-des-regles.md
-siao check [--repair] [--json]     cohérence base / parcours Temporal (activities/consistency_cli)
 """
 
 import argparse
-import logging
 import shutil
-import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import structlog
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from activities.consistency_cli import add_check_parser
+from cli.output import print_issues, print_report, table
 from core.settings import ROOT, get_settings
 from rules.book import NATIONAL, PolicyBook
-from rules.cli_output import print_issues, print_report, table
 from rules.document import PolicyInvalid, located
 from rules.dry_run import dry_run
 from rules.engine import rules_engine
@@ -250,10 +245,8 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
+def add_policies_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     settings = get_settings()
-    root = argparse.ArgumentParser(prog="siao", description="Outils du SIAO.")
-    commands = root.add_subparsers(dest="command", required=True)
     policies = commands.add_parser("policies", help="politiques des départements (règles YAML)")
     policies.add_argument(
         "--policies", type=Path, default=settings.policies_dir, help="dossier des politiques"
@@ -282,20 +275,3 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reference", help="écrire la page de référence du vocabulaire")
     p.add_argument("--output", type=Path, default=REFERENCE)
     p.set_defaults(run=cmd_reference)
-    add_check_parser(commands)
-    return root
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    if not structlog.is_configured():  # keep the engine's info logs off the tables we print
-        structlog.configure(
-            wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-            logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        )
-    args = parser().parse_args(argv)
-    status: int = args.run(args)
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())
