@@ -25,7 +25,7 @@ bytecode: $(STAMP)
 	@$(BIN)/python -m compileall -q api core models rules activities workflows worker.py
 
 up: bytecode
-	$(BIN)/python -m core.devstack
+	$(BIN)/python -m cli.up
 
 worker: bytecode
 	$(BIN)/python worker.py

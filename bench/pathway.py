@@ -36,6 +36,7 @@ from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from api import examples  # noqa: E402
+from api.accounts import create_user  # noqa: E402
 from bench._common import (  # noqa: E402
     Errors,
     Failed,
@@ -51,7 +52,6 @@ from bench._common import (  # noqa: E402
 )
 from bench.bare import BareWorkflow  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
-from core.users import create_user  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -12,11 +12,11 @@ import httpx
 from sqlmodel import Session, select
 
 from api import examples
+from api.accounts import create_user
 from core import clock
 from core.db import get_engine
 from core.security import hash_password
 from core.settings import development_unless_set, get_settings
-from core.users import create_user
 from models.users import User
 
 STEPS = [

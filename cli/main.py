@@ -23,8 +23,7 @@ def _delegate(name: str, help_: str, target: Callable[[list[str]], int]) -> Call
 
     def add(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
         p = commands.add_parser(name, help=help_, add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(run=lambda args: target(args.rest))
+        p.set_defaults(delegate=target)
 
     return add
 
@@ -64,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
             logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         )
-    args = parser().parse_args(argv)
+    root = parser()
+    args, rest = root.parse_known_args(argv)
+    if getattr(args, "delegate", None) is not None:
+        return int(args.delegate(rest))
+    if rest:
+        root.error(f"arguments inconnus : {' '.join(rest)}")
     status: int = args.run(args)
     return status
 

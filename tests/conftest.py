@@ -24,12 +24,12 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from api.accounts import create_user
 from api.main import create_app
 from core.db import make_engine, migrate
 from core.security import create_token
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
-from core.users import create_user
 from tests.pathway_helpers import Driver
 from worker import build_worker
 from workflows import search_attributes as sa

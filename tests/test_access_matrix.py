@@ -16,10 +16,10 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlmodel import Session, func, select
 
+from api.accounts import create_user
 from api.disclosure import AuditedBy, declarations
 from api.main import create_app
 from api.permissions import MATRIX, Permission
-from core.users import create_user
 from models.audit import AuditEvent
 from models.users import Role
 from tests import hunt

@@ -17,11 +17,11 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 import core.security
+from api.accounts import create_user
 from api.main import create_app
 from core import clock
 from core.codec import new_key_entry
 from core.settings import Settings, get_settings
-from core.users import create_user
 from models.users import User
 
 # Only names that existed before these changes are imported at the top: run against the code

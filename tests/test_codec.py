@@ -17,6 +17,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
+from api.accounts import create_user
 from api.main import create_app
 from core import clock
 from core.codec import (
@@ -31,7 +32,6 @@ from core.codec import (
 )
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
-from core.users import create_user
 from models.pathway import Action
 from models.records import Household
 from models.schemas import FlashEvaluationCreate

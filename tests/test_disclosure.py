@@ -12,11 +12,11 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlmodel import Session, col, select
 
+from api.accounts import create_user
 from api.disclosure import Access, AuditedBy, Disclosed, Disclosure, declarations
 from api.errors import ApiError
 from api.main import create_app
 from core.security import create_token
-from core.users import create_user
 from models.audit import AuditEvent
 
 # Schemas that carry a household, a pathway or who read them.

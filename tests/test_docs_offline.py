@@ -16,10 +16,10 @@ import httpx
 import pytest
 import uvicorn
 
+from api.accounts import create_user
 from api.main import create_app
 from core.codec import new_key_entry
 from core.settings import Settings
-from core.users import create_user
 from tests.conftest import new_id
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's `chromium` (.ci/run installs it)

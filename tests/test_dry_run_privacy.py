@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 from sqlmodel import Session, col, select
 
+from api.accounts import create_user
 from api.main import create_app
 from core import clock
 from core.security import create_token
-from core.users import create_user
 from models.audit import AuditEvent
 from models.records import Household
 

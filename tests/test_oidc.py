@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from api.accounts import create_user
 from api.main import create_app
 from core import clock
 from core.settings import Settings
-from core.users import create_user
 from models.users import User
 
 ISSUER, AUDIENCE = "https://idp.siao.test/realms/siao", "siao-api"

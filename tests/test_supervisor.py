@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.supervisor import Supervised, Supervisor, backoff, describe_exit, seconds
 from core.settings import ROOT
-from core.supervisor import Supervised, Supervisor, backoff, describe_exit, seconds
 
 PY = sys.executable
 # Crashes as a segfault would (without leaving a core file behind).
@@ -211,7 +211,7 @@ class Devstack:
             "SIAO_API_PORT": str(free_port()),
         }
         self.proc = subprocess.Popen(
-            [PY, "-m", "core.devstack"],
+            [PY, "-m", "cli.up"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

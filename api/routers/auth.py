@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from api import throttle
+from api.accounts import revoke_tokens
 from api.errors import INVALID, ApiError, problem
 from api.security import (
     SESSION_COOKIE,
@@ -22,7 +23,6 @@ from api.security import (
 from api.state import EngineDep, SettingsDep
 from core.security import create_token, hash_password, keyed_digest, verify_password
 from core.settings import Settings
-from core.users import revoke_tokens
 from models.users import User
 
 router = APIRouter(prefix="/auth", tags=["Authentification"])

@@ -13,13 +13,13 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from activities import audit
+from api.accounts import AccountError, check_rights, revoke_tokens
 from api.errors import INVALID, ApiError, problem
 from api.permissions import Permission
 from api.security import Principal, hashing, require
 from api.state import EngineDep, SettingsDep
 from core.security import hash_password
 from core.settings import Settings
-from core.users import AccountError, check_rights, revoke_tokens
 from models.departements import DEPARTEMENT_PATTERN
 from models.users import Role, User
 

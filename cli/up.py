@@ -1,6 +1,6 @@
 """`make up`: the embedded default — Temporal dev server (SQLite, WAL), worker and API together.
 
-Supervised (core.supervisor): a worker or API that stops on its own is restarted with backoff;
+Supervised (cli.supervisor): a worker or API that stops on its own is restarted with backoff;
 the dev server's death stops everything (non-zero exit). Ctrl-C (or SIGTERM) stops all three, API
 first, Temporal last, so no action is cut between them. Pathways and their timers live in
 var/temporal.db and survive the restart. SIAO_VAR_DIR puts the dev server's database and the logs
@@ -17,10 +17,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from api.accounts import ensure_first_admin
+from cli.supervisor import Supervised, Supervisor, describe_exit, shown
 from core.db import get_engine, migrate
 from core.settings import ROOT, VAR, development_unless_set, get_settings
-from core.supervisor import Supervised, Supervisor, describe_exit, shown
-from core.users import ensure_first_admin
 from workflows.search_attributes import dev_server_flags
 
 BIN = Path(sys.executable).parent
@@ -153,7 +153,7 @@ def main() -> int:
             print(
                 f"""  Premier compte administrateur créé : admin / {first_password}
   (notez-le : il ne sera plus affiché). Créez les comptes des équipes avec
-  .venv/bin/python -m core.users create NOM --role coordinateur --departement 75
+  .venv/bin/python -m api.accounts create NOM --role coordinateur --departement 75
   puis connectez-vous dans /docs (bouton « Authorize »). Superviseurs : connectez-vous sur
   http://localhost:{settings.api_port}/login ; la connexion dépose un cookie qui permet à
   l'interface Temporal de déchiffrer les parcours de vos départements (réglage « Include
