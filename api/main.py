@@ -13,6 +13,7 @@ from api.routers import (
     docs,
     health,
     households,
+    offer,
     policies,
     privacy,
     records,
@@ -73,7 +74,7 @@ def create_app(
     app.include_router(
         auth.router, responses={**errors.INVALID_INPUT, 401: errors.AUTH_ERRORS[401]}
     )
-    for router in (households, records, policies, privacy, codec, statistics, users):
+    for router in (households, offer, records, policies, privacy, codec, statistics, users):
         app.include_router(router.router, responses={**errors.AUTH_ERRORS, **errors.INVALID_INPUT})
     return app
 

@@ -31,18 +31,23 @@ class Permission(StrEnum):
     CODEC = "decode_payloads"
     USERS = "manage_users"
     STATISTICS = "statistics"
+    OFFER_READ = "offer_read"
+    OFFER_MANAGE = "offer_manage"
+    OFFER_DECLARE = "offer_declare"
+    EMERGENCY_SHELTER = "emergency_shelter"
 
 
 P = Permission
 FIRST_LINE = {P.REPORT, P.FLASH, P.LIST, P.READ}
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ECOUTANT_115: frozenset(FIRST_LINE),
-    Role.VEILLE_SOCIALE: frozenset(FIRST_LINE),
+    Role.ECOUTANT_115: frozenset(FIRST_LINE | {P.EMERGENCY_SHELTER}),
+    Role.VEILLE_SOCIALE: frozenset(FIRST_LINE | {P.EMERGENCY_SHELTER}),
     Role.REFERENT: frozenset(
         FIRST_LINE
         | {
             P.IN_DEPTH,
             P.ORIENTATION_RESPONSE,
+            P.OFFER_READ,
             P.HOUSING,
             P.REVIEW,
             P.EXIT,
@@ -51,8 +56,12 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.COORDINATEUR: frozenset(set(P) - {P.USERS, P.POLICY_EDIT}),
-    Role.COMMISSION: frozenset({P.COMMISSION, P.ORIENTATION, P.LIST, P.READ, P.READ_SENSITIVE}),
-    Role.GESTIONNAIRE: frozenset({P.ORIENTATION_RESPONSE, P.ADMISSION, P.EXIT, P.READ}),
+    Role.COMMISSION: frozenset(
+        {P.COMMISSION, P.ORIENTATION, P.LIST, P.READ, P.READ_SENSITIVE, P.OFFER_READ}
+    ),
+    Role.GESTIONNAIRE: frozenset(
+        {P.ORIENTATION_RESPONSE, P.ADMISSION, P.EXIT, P.READ, P.OFFER_READ, P.OFFER_DECLARE}
+    ),
     Role.BAILLEUR: frozenset({P.SOLICITATION}),
     Role.OBSERVATEUR: frozenset({P.STATISTICS}),
     Role.REDACTEUR: frozenset({P.POLICY_READ, P.POLICY_EDIT}),

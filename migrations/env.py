@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import models.audit
 import models.evaluations
+import models.offer
 import models.records
 import models.users  # noqa: F401
 from core.db import make_engine

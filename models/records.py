@@ -33,7 +33,8 @@ class SubmissionStatus(Coded):
 
 class TimelineKind(Coded):
     """What a timeline row records: a caseworker's action (the same code as its `Action`, which
-    a test keeps equal) or an automatic event of the pathway."""
+    a test keeps equal), an automatic event of the pathway, or an emergency shelter given by
+    the 115 outside the pathway's actions (api/offer.py)."""
 
     REPORT = "report", "premier contact"
     FLASH_EVALUATION = "flash_evaluation", "évaluation flash"
@@ -50,6 +51,7 @@ class TimelineKind(Coded):
     LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur"
     DEADLINE_MISSED = "deadline_missed", "échéance dépassée"
     ESCALATION = "escalation", "échéance toujours dépassée après le délai d'escalade"
+    EMERGENCY_SHELTER = "emergency_shelter", "mise à l'abri en urgence (sans commission)"
 
     @classmethod
     def of(cls, action: Action) -> "TimelineKind":

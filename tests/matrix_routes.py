@@ -27,6 +27,7 @@ class Route:
     permission: Permission
     body: Callable[[], dict[str, Any]] | None = None
     stage: str = NONE  # RICH, CREATE, or the stage (hunt.STAGE_STEPS) of a new household
+    place: str = "occupied"  # {plid}: a new place of this status ("vacant": an emergency one)
 
 
 def _policy() -> dict[str, Any]:
@@ -41,6 +42,19 @@ def _account() -> dict[str, Any]:
         "departements": ["75"],
         "password": "une phrase de passe assez longue",
     }
+
+
+def _structure() -> dict[str, Any]:
+    return {
+        "name": f"CHU {uuid.uuid4().hex[:6]}",
+        "departement": "75",
+        "kind": "chu",
+        "commune": "75056",
+    }
+
+
+def _assignment() -> dict[str, Any]:
+    return {"household_id": "{hid}", "reason": "appel au 115"}
 
 
 H = "/households/{hid}"
@@ -95,10 +109,21 @@ ROUTES = [
     Route("POST", "/users", P.USERS, _account),
     Route("PATCH", "/users/{uid}", P.USERS, lambda: {"display_name": "Compte renommé"}),
     Route("POST", "/users/{uid}/password", P.USERS, lambda: {"password": "une phrase de passe"}),
+    Route("POST", "/structures", P.OFFER_MANAGE, _structure),
+    Route("GET", "/structures", P.OFFER_READ),
+    Route("POST", "/structures/{sid}/places", P.OFFER_MANAGE, lambda: {"label": "Chambre 1"}),
+    Route("GET", "/places?status=vacant", P.OFFER_READ),
+    Route("POST", "/places/{plid}/vacancy", P.OFFER_DECLARE, lambda: {"reason": "fin de séjour"}),
+    Route("POST", "/places/{plid}/departure", P.OFFER_DECLARE, lambda: {}),
+    Route("GET", "/places/{plid}/history", P.OFFER_READ),
+    Route("GET", "/offer?departement=75", P.OFFER_READ),
+    Route("GET", "/offer/emergency", P.EMERGENCY_SHELTER),
+    Route("POST", "/places/{plid}/assign", P.EMERGENCY_SHELTER, _assignment, "reported", "vacant"),
 ]
 
 
 def template(route: Route) -> tuple[str, str]:
     path = route.path.split("?")[0].replace("{hid}", "{household_id}").replace("/75", "/{dep}")
     path = path.replace("{pid}", "{person_id}").replace("{uid}", "{user_id}")
+    path = path.replace("{sid}", "{structure_id}").replace("{plid}", "{place_id}")
     return route.method, path.replace("{dep}", "{departement}")

@@ -22,7 +22,7 @@ from api.main import create_app
 from api.permissions import MATRIX, Permission
 from models.audit import AuditEvent
 from models.users import Role
-from tests import hunt
+from tests import hunt, offer_fixtures
 from tests.conftest import login, ok, running_worker
 from tests.matrix_routes import CREATE, NONE, PUBLIC, RICH, ROUTES, Route, template
 
@@ -118,11 +118,19 @@ async def _target(backend: Backend, route: Route, variant: str | None) -> str | 
     return await backend.household(route.stage)
 
 
+def _body(route: Route, hid: str | None) -> dict[str, Any] | None:
+    body = route.body() if route.body else None
+    return {k: hid if v == "{hid}" else v for k, v in body.items()} if body else body
+
+
 async def _url(backend: Backend, route: Route, hid: str | None) -> str:
     url = route.path.replace("{hid}", hid or "")
     if "{pid}" in url:
         detail = ok(await backend.http.get(f"/households/{hid}"))
         url = url.replace("{pid}", str(detail["members"][0]["id"]))
+    if "{sid}" in url or "{plid}" in url:
+        structure, place = offer_fixtures.place(backend.engine, route.place)
+        url = url.replace("{sid}", str(structure)).replace("{plid}", str(place))
     if "{uid}" in url:
         user = create_user(backend.engine, f"cible-{uuid.uuid4().hex[:8]}", None, ["referent"], [])
         url = url.replace("{uid}", str(user.id))
@@ -139,7 +147,7 @@ async def _check(
     where = f"{role.value} {route.method} {route.path} ({hid})"
     url = await _url(backend, route, hid)
     before = backend.audit_rows()
-    r = await http.request(route.method, url, json=route.body() if route.body else None)
+    r = await http.request(route.method, url, json=_body(route, hid))
     if route.permission not in MATRIX[role]:
         assert r.status_code == 403 and "Accès refusé" in r.json()["detail"], where
         return
@@ -183,7 +191,7 @@ async def test_matrix(role: Role, backend: Backend, settings, engine) -> None:
                 await _check(backend, h, role, route, await _target(backend, route, variant))
             # Across the line: nothing found, nothing said (the rich household is in 75).
             url = await _url(backend, route, backend.rich)
-            r = await foreign.request(route.method, url, json=route.body() if route.body else None)
+            r = await foreign.request(route.method, url, json=_body(route, backend.rich))
             if "{hid}" in route.path and route.permission in MATRIX[role]:
                 assert r.status_code == 404 or r.json() == [], f"{role} 93 {route.path}"
             if r.status_code < 300 and r.content:

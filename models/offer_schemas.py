@@ -1,0 +1,112 @@
+"""The offer's API bodies and views (issue 10): bounded, unknown fields refused by name."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.offer import Funding, PlaceStatus, Requirement, StructureKind, UnitType
+from models.vocab import Typology
+
+Departement = Annotated[str, Field(pattern=r"^(\d{2}|2A|2B|97\d)$", description="département")]
+Commune = Annotated[str, Field(pattern=r"^[0-9AB]{5}$", description="code commune INSEE")]
+Reason = Annotated[str, Field(max_length=300, description="motif")]
+Requirements = Annotated[
+    list[Requirement], Field(default_factory=list, max_length=20, description="éligibilité")
+]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StructureCreate(Body):
+    name: str = Field(min_length=1, max_length=120, description="nom de la structure")
+    departement: Departement
+    kind: StructureKind = Field(description=StructureKind.describe())
+    public: str = Field("", max_length=300, description="public accueilli")
+    capacity: dict[Typology, Annotated[int, Field(ge=0, le=10_000)]] = Field(
+        default_factory=dict, max_length=len(Typology), description="capacité par composition"
+    )
+    accessible: bool = Field(False, description="accessible aux personnes à mobilité réduite")
+    commune: Commune
+    funding: Funding = Field(Funding.P177, description=Funding.describe())
+    state_quota: bool = Field(False, description="contingent préfectoral")
+    quota_rate: int = Field(0, ge=0, le=100, description="taux de réservation (%)")
+    contact: str = Field("", max_length=200, description="contact de la structure")
+    requirements: Requirements
+
+
+class StructureView(StructureCreate):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+
+
+class PlaceCreate(Body):
+    label: str = Field(min_length=1, max_length=120, description="nom ou numéro du logement")
+    unit_type: UnitType = Field(UnitType.CHAMBRE, description=UnitType.describe())
+    beds: int = Field(1, ge=1, le=20, description="nombre de personnes accueillies")
+    accessible: bool = False
+    status: PlaceStatus = Field(
+        PlaceStatus.VACANT, description="statut initial (pas `proposed` : hors protocole)"
+    )
+    address: str | None = Field(None, max_length=200, description="IML : adresse")
+    rent: int | None = Field(None, ge=0, le=10_000, description="IML : loyer négocié (€)")
+    charges: int | None = Field(None, ge=0, le=10_000, description="IML : charges (€)")
+    convention: str | None = Field(None, max_length=120, description="IML : convention")
+    convention_start: date | None = None
+    convention_end: date | None = None
+    requirements: Requirements
+
+
+class PlaceView(BaseModel):
+    id: int
+    structure_id: int
+    structure: str
+    kind: StructureKind
+    departement: str
+    commune: str
+    label: str
+    unit_type: UnitType
+    beds: int
+    accessible: bool
+    status: PlaceStatus
+    status_since: datetime
+    address: str | None = None
+    rent: int | None = None
+    charges: int | None = None
+    convention: str | None = None
+    convention_start: date | None = None
+    convention_end: date | None = None
+    requirements: list[Requirement] = []
+
+
+class StatusChange(Body):
+    reason: Reason = ""
+
+
+class Assignment(Body):
+    household_id: str = Field(pattern=r"^[0-9a-f-]{36}$", description="ménage signalé")
+    reason: Reason = ""
+
+
+class StatusChangeView(BaseModel):
+    at: datetime
+    actor: str
+    from_status: PlaceStatus | None
+    to_status: PlaceStatus
+    reason: str
+
+
+class OfferCount(BaseModel):
+    """Places of one type, commune and funding, by status."""
+
+    departement: str
+    kind: StructureKind
+    commune: str
+    funding: Funding
+    total: int
+    vacant: int
+    proposed: int
+    occupied: int
+    unavailable: int
