@@ -52,6 +52,10 @@ log = structlog.get_logger()
 
 MARGIN = timedelta(seconds=30)
 SETTLE = timedelta(seconds=UPDATE_WAIT_SECONDS) + MARGIN
+# A pending entry whose pathway still runs may belong to an update Temporal still holds (a worker
+# down for a while): purging it would fail that update, so it is kept this long. Entries whose
+# pathway is not running (never started, closed) go as soon as they are stale.
+IN_FLIGHT_LIMIT = timedelta(hours=24)
 QUERY_TIMEOUT = timedelta(seconds=10)
 RUNNING = "WorkflowType='PathwayWorkflow' AND ExecutionStatus='Running'"
 PREFIX = workflow_id("")
@@ -185,7 +189,12 @@ async def check(
             )
     stale = await asyncio.to_thread(stale_submissions, engine, now - SETTLE, scope)
     for submission in stale if repair or purge_stale else []:
-        submission.purged = await asyncio.to_thread(purge, engine, submission)
+        in_flight = (
+            workflow_id(submission.household_id) in running
+            and now - utc(submission.created_at) < IN_FLIGHT_LIMIT
+        )
+        if not in_flight:
+            submission.purged = await asyncio.to_thread(purge, engine, submission)
     if any(s.purged for s in stale):  # and no copy left in the database files
         await asyncio.to_thread(scrub, engine, {"submission"})
     report.stale_submissions = stale

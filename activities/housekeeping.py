@@ -3,9 +3,9 @@
 - the audit chain's head (seq and hash) goes to the structured log, `audit_chain_head`: the log
   lives outside the database, so rows before a logged head cannot be rewritten unnoticed even
   by someone holding the database (and the HMAC key is not in the database either);
-- staged entries still pending after the API stopped waiting for them (a timeout, a Temporal
-  error, a cancelled request: older than the consistency check's settle window) are deleted,
-  audited: they hold names and notes for no purpose;
+- staged entries still pending a day after the API stopped waiting for them (a timeout, a
+  Temporal error, a cancelled request) are deleted, audited: they hold names and notes for no
+  purpose (the daily check deletes sooner those whose pathway is not running);
 - the database files are scrubbed of what was deleted (SQLite's log truncated — it also
   catches up a checkpoint an erasure had to give up —, the submission table rewritten on
   PostgreSQL when entries were purged).
@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy.engine import Engine
 
 from activities import audit
-from activities.consistency import SETTLE
+from activities.consistency import IN_FLIGHT_LIMIT
 from activities.consistency_db import purge, stale_submissions
 from activities.scrub import scrub
 from core import clock
@@ -32,7 +32,10 @@ INTERVAL = timedelta(hours=1)
 def sweep(engine: Engine, now: datetime) -> int:
     """One round; the number of stale entries purged."""
     audit.anchor(engine)
-    purged = sum(purge(engine, s) for s in stale_submissions(engine, now - SETTLE, None))
+    # Without a Temporal client here, only what no update can still be waiting for; the daily
+    # check (which sees the pathways) purges the rest sooner.
+    old = stale_submissions(engine, now - IN_FLIGHT_LIMIT, None)
+    purged = sum(purge(engine, s) for s in old)
     if purged or engine.dialect.name == "sqlite":
         scrub(engine, {Submission.__tablename__})  # type: ignore[arg-type]
     log.info("housekeeping_done", stale_submissions_purged=purged)

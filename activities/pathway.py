@@ -69,6 +69,12 @@ class PathwayActivities:
                         type=Failure.SUBMISSION_MISSING.value,
                         non_retryable=True,
                     )
+                if submission.household_id != inp.household_id or submission.action != inp.action:
+                    raise ApplicationError(  # never someone else's entry under this id
+                        "saisie d'un autre ménage ou d'une autre action",
+                        type=Failure.SUBMISSION_MISSING.value,
+                        non_retryable=True,
+                    )
                 if submission.status == SubmissionStatus.APPLIED:  # a plain str when read back
                     bound.info("action_already_applied", action=inp.action)
                     return False

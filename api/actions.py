@@ -89,11 +89,14 @@ def _same_key_elsewhere(session: Session, ctx: ActionContext, action: Action) ->
     return session.exec(select(Submission).where(col(Submission.id).in_(others))).first()
 
 
-def staged_household(engine: Engine, sid: str) -> str | None:
-    """The household a first contact already staged under this id (a retried request)."""
-    with session_scope(engine) as session:
-        submission = session.get(Submission, sid)
-        return submission.household_id if submission is not None else None
+FIRST_CONTACTS = uuid.UUID("6f1d3c52-6a0e-4b52-9a55-3c1b8f0e2d71")  # a namespace of our own
+
+
+def household_for_key(sid: str, keyed: bool) -> str:
+    """A first contact's household id: derived from its (account-scoped) key, so every retry —
+    even one staged again after its entry was purged — names the same household; random
+    without a key. Chosen by the server either way: nothing for a client to probe."""
+    return str(uuid.uuid5(FIRST_CONTACTS, sid)) if keyed else str(uuid.uuid4())
 
 
 def _update_id(submission: Submission) -> str:
@@ -247,6 +250,12 @@ async def send(
         if action is not Action.REPORT and exc.status is RPCStatusCode.NOT_FOUND:
             await run_in_threadpool(_drop_submission, engine, sid)
             raise _closed("Action refusée : le parcours est clos.") from exc
+        if exc.status is RPCStatusCode.FAILED_PRECONDITION:  # its workflow task is failing
+            raise ApiError(  # (a worker crashed mid-task): it may already be recorded
+                503,
+                "Le parcours ne peut pas confirmer l'action pour l'instant ; elle est peut-être "
+                "déjà enregistrée : réessayez avec la même clé d'idempotence, jamais une autre.",
+            ) from exc
         raise ApiError(
             503,
             "Temporal est injoignable : l'action n'est pas enregistrée, "

@@ -1,6 +1,8 @@
-"""Helpers of bench/pathway.py: timed client loops, processes and their CPU, the report."""
+"""Helpers of the benches (bench/pathway.py, bench/chaos.py): timed client loops, processes and
+their CPU, free ports, the report."""
 
 import asyncio
+import contextlib
 import math
 import os
 import signal
@@ -84,6 +86,15 @@ async def measure(
     return time.perf_counter() - started, sorted(latencies)
 
 
+async def wait_until(what: str, ready: Callable[[], bool], seconds: float) -> None:
+    """Ask `ready` (in a thread; it may raise to give up) until it says yes, for `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not await asyncio.to_thread(ready):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what}: not ready within {seconds:.0f} s")
+        await asyncio.sleep(0.3)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a live process (all its threads), from /proc (Linux)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
@@ -108,6 +119,37 @@ def child_pids(parent: int, name: str) -> list[int]:
     return found
 
 
+def command_of(pid: int) -> str | None:
+    """A live process's command line, arguments joined by spaces (None once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return None
+
+
+def children(parent: int) -> dict[int, str]:
+    """Live children of `parent` and their command lines (scanned in /proc, Linux)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+            cmdline = command_of(int(entry.name))
+            if cmdline:
+                found[int(entry.name)] = cmdline
+    return found
+
+
+def kill_process(pid: int, sig: int) -> None:
+    """Signal a process that may have just ended on its own."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
 def peak_rss_mib(pid: int) -> float:
     """VmHWM: the peak resident memory of a live process."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -120,6 +162,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
         return int(sock.getsockname()[1])
+
+
+def stack_env(workdir: Path, api_port: int) -> dict[str, str]:
+    """The environment of a `make up` stack (python -m cli.up) with all its files in `workdir`, on
+    free ports: the caller's, without its SIAO_* settings (nothing points at var/)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIAO_")}
+    return env | {
+        "PYTHONUNBUFFERED": "1",
+        "SIAO_ENVIRONMENT": "development",
+        "SIAO_VAR_DIR": str(workdir / "var"),
+        "SIAO_DATABASE_URL": f"sqlite:///{workdir / 'siao.db'}",
+        "SIAO_POLICIES_ACCEPTED_DIR": str(workdir / "policies-accepted"),
+        "SIAO_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "SIAO_TEMPORAL_UI_PORT": str(free_port()),
+        "SIAO_API_PORT": str(api_port),
+    }
 
 
 class Service:

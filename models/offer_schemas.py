@@ -1,14 +1,19 @@
 """The offer's API bodies and views (issue 10): bounded, unknown fields refused by name."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
+from sqlmodel._compat import SQLModelConfig
 
+from models.departements import DEPARTEMENT_PATTERN
 from models.offer import Funding, PlaceStatus, Requirement, StructureKind, UnitType
+from models.schemas import JsonTypes
 from models.vocab import Typology
 
-Departement = Annotated[str, Field(pattern=r"^(\d{2}|2A|2B|97\d)$", description="département")]
+Departement = Annotated[str, Field(pattern=DEPARTEMENT_PATTERN, description="département")]
+# SQLite gives stored times back without their zone (they are UTC): answers always carry it.
+Moment = Annotated[datetime, AfterValidator(lambda t: t if t.tzinfo else t.replace(tzinfo=UTC))]
 Commune = Annotated[str, Field(pattern=r"^[0-9AB]{5}$", description="code commune INSEE")]
 Reason = Annotated[str, Field(max_length=300, description="motif")]
 Requirements = Annotated[
@@ -16,8 +21,8 @@ Requirements = Annotated[
 ]
 
 
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Body(JsonTypes):
+    """Bounded, strict JSON types (a date is an ISO text), unknown fields refused."""
 
 
 class StructureCreate(Body):
@@ -38,7 +43,7 @@ class StructureCreate(Body):
 
 
 class StructureView(StructureCreate):
-    model_config = ConfigDict(extra="ignore")
+    model_config = SQLModelConfig(extra="ignore")  # a view, built from the row
     id: int
 
 
@@ -71,7 +76,7 @@ class PlaceView(BaseModel):
     beds: int
     accessible: bool
     status: PlaceStatus
-    status_since: datetime
+    status_since: Moment
     address: str | None = None
     rent: int | None = None
     charges: int | None = None
@@ -91,7 +96,7 @@ class Assignment(Body):
 
 
 class StatusChangeView(BaseModel):
-    at: datetime
+    at: Moment
     actor: str
     from_status: PlaceStatus | None
     to_status: PlaceStatus

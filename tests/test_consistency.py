@@ -65,7 +65,8 @@ def corrupt(engine: Engine, household_id: str, **values: Any) -> None:
 
 
 def stale_submission(engine: Engine, household_id: str) -> str:
-    """A pending entry two hours old: its request gave up and nobody came back for it."""
+    """A pending entry two days old: its request gave up and nobody came back for it (past
+    the day an update Temporal still holds may need it)."""
     sid = f"flash_evaluation:{uuid.uuid4()}"
     with Session(engine) as session:
         session.add(
@@ -75,7 +76,7 @@ def stale_submission(engine: Engine, household_id: str) -> str:
                 action=Action.FLASH_EVALUATION,
                 payload={"notes": NOTE},
                 actor="agent-test",
-                created_at=clock.now() - timedelta(hours=2),
+                created_at=clock.now() - timedelta(days=2),
             )
         )
         session.commit()

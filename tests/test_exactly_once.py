@@ -5,6 +5,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from temporalio.worker import Replayer
 from activities.pathway import CRASH_AFTER_COMMIT
 from core.temporal import DATA_CONVERTER
 from models.evaluations import FlashEvaluation
-from models.records import Household, TimelineEvent, TimelineKind
+from models.records import Household, Submission, SubmissionStatus, TimelineEvent, TimelineKind
 from tests import factories
 from tests.conftest import login, ok, running_worker
 from workflows import search_attributes as sa
@@ -152,3 +153,36 @@ async def test_first_contact_in_departements_without_rules_of_their_own(
             body = factories.first_contact(departement)
             created = ok(await http.post("/households", json=body, headers=headers), 201)
             assert created["pathway"]["stage"] == "reported"
+
+
+async def test_a_first_contact_retried_after_its_entry_was_purged_finds_its_household(
+    dev_env, http, queue_settings, engine, monkeypatch
+):
+    """The chaos proof found it: an entry purged while its update waited in Temporal, then the
+    retry staged under a new household id — acknowledged with a household that never existed.
+    The id now derives from the account's key: the retry names the same household."""
+    from api import actions
+
+    monkeypatch.setattr(actions, "UPDATE_WAIT_SECONDS", 2)
+    body = factories.first_contact("75")
+    key = {"Idempotency-Key": f"purge-{uuid.uuid4().hex[:12]}"}
+    first = await http.post("/households", json=body, headers=key)  # no worker yet: 503
+    assert first.status_code == 503, first.text
+    with Session(engine) as s:
+        staged = s.exec(
+            select(Submission)
+            .where(Submission.status == SubmissionStatus.PENDING, Submission.action == "report")
+            .order_by(col(Submission.created_at).desc())
+        ).first()
+        assert staged is not None
+        hid = staged.household_id
+        s.delete(staged)  # purged, as a too-eager housekeeping did
+        s.commit()
+    async with running_worker(
+        dev_env.client, queue_settings, engine, queue_settings.temporal_task_queue
+    ):
+        again = ok(await http.post("/households", json=body, headers=key), 201)
+        assert again["household_id"] == hid
+        assert ok(await http.get(f"/households/{hid}"))["stage"] == "reported"
+        flash = await http.post(f"/households/{hid}/flash-evaluation", json=factories.flash())
+        assert ok(flash)["stage"] == "flash_evaluated"

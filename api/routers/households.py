@@ -1,6 +1,5 @@
 """First contact and the caseworker actions that move a household's pathway."""
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path
@@ -87,8 +86,7 @@ async def report(
     renvoyer la même requête avec la même clé d'idempotence (propre à votre compte) redonne le
     même ménage, sans doublon ; la même clé avec un autre contenu est refusée (422)."""
     sid = actions.submission_id(Action.REPORT, ctx.idempotency_key, ctx.actor)
-    staged = await run_in_threadpool(actions.staged_household, ctx.engine, sid)
-    household_id = staged or str(uuid.uuid4())  # never the client's: nothing to probe
+    household_id = actions.household_for_key(sid, ctx.idempotency_key is not None)
     state = await actions.send(
         ctx,
         household_id=household_id,

@@ -1,0 +1,351 @@
+"""Chaos proof: caseworkers keep working while the worker is SIGKILLed again and again and the API
+restarted; afterwards nothing acknowledged is lost or doubled and `siao check` finds nothing.
+
+    .venv/bin/python bench/chaos.py [--pathways 300] [--clients 20] [--steps 5]
+        [--kill-every 4] [--max-kills 0] [--api-every 60] [--action-timeout 120] [--workdir DIR]
+
+`make up`'s own stack (`python -m cli.up`: its supervisor restarts what we kill) on free ports,
+its files in a temporary directory. The worker is SIGKILLed once it has worked --kill-every s
+(from its « worker_started » line), the API --api-every s after each start (SIGTERM, SIGKILL in
+turn). A `coordinateur` logs in; each pathway is a first contact, flash, in-depth evaluation,
+commission, orientation… (--steps requests), each with its own Idempotency-Key, sent again with
+the same key after a 503, a lost connection or a timeout, for --action-timeout s at most. Then
+`siao check --json` must exit 0 and the database hold each acknowledged action exactly once
+(a timeline event per acknowledged submission, a household per acknowledged first contact, at
+its last acknowledged stage). Exit 1 on any loss, duplicate, difference, 500, 409 after a lost
+answer, unacknowledged action or process left behind.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # first, always: bench/ (sys.path[0]) holds a rules.py
+
+import httpx  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlmodel import col  # noqa: E402
+
+from api import examples  # noqa: E402
+from api.accounts import create_user  # noqa: E402
+from api.actions import submission_id  # noqa: E402
+from bench._common import (  # noqa: E402
+    children,
+    command_of,
+    free_port,
+    kill_process,
+    stack_env,
+    wait_until,
+)
+from core.db import make_engine  # noqa: E402
+from models.pathway import Action, Stage  # noqa: E402
+from models.records import Household, Submission, SubmissionStatus, TimelineEvent  # noqa: E402
+
+A, S = Action, Stage
+# (path under /households/{id}, action, its body, the stage it leads to), in pathway order.
+STEPS: list[tuple[str, Action, Callable[[], dict[str, Any]], Stage]] = [
+    ("", A.REPORT, examples.first_contact, S.REPORTED),
+    ("/flash-evaluation", A.FLASH_EVALUATION, examples.flash, S.FLASH_EVALUATED),
+    ("/in-depth-evaluation", A.IN_DEPTH_EVALUATION, examples.in_depth, S.IN_DEPTH_EVALUATED),
+    ("/commission-decision", A.COMMISSION_DECISION, examples.commission, S.COMMISSION),
+    ("/orientation", A.ORIENTATION, examples.orientation, S.ORIENTATION_PROPOSED),
+    ("/orientation/response", A.ACCEPT_ORIENTATION, examples.accepted, S.ORIENTATION_PROPOSED),
+    ("/admission", A.ADMISSION, examples.placement, S.ADMITTED),
+]
+
+
+@dataclass
+class Tally:
+    # household, action, key, the stage it leads to: each acknowledged action
+    acks: list[tuple[str, Action, str, str]] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    retries: int = 0
+    unanswered: int = 0  # connection refused or cut, timeouts: the API restarting
+    anomalies: list[str] = field(default_factory=list)  # 409 after a lost answer, wrong stage
+    failures: list[str] = field(default_factory=list)  # 500, other statuses, never acknowledged
+    complete: int = 0
+    last: float = 0.0  # when the last answer came
+
+
+async def send(
+    http: httpx.AsyncClient, t: Tally, url: str, what: str, body: dict, limit: float
+) -> dict | None:
+    """The body of a 2xx, or None (and why, in the tally). The same key and body each try."""
+    started, pause, lost, last = time.monotonic(), 0.25, False, ""
+    while True:
+        try:
+            r = await http.post(url, json=body, headers={"Idempotency-Key": what.split()[-1]})
+        except httpx.TransportError as exc:
+            t.unanswered, lost, last = t.unanswered + 1, True, type(exc).__name__
+        else:
+            t.statuses[r.status_code] += 1
+            t.last, last = time.monotonic(), f"{r.status_code} {r.text[:300]}"
+            if r.is_success:
+                return dict(r.json())
+            if r.status_code != 503:
+                (t.anomalies if r.status_code == 409 and lost else t.failures).append(
+                    f"POST {url} ({what}) -> {last}"
+                )
+                return None
+            lost = True
+        if time.monotonic() - started > limit:
+            t.failures.append(f"POST {url} ({what}) unacknowledged after {limit:.0f} s: {last}")
+            return None
+        t.retries += 1
+        await asyncio.sleep(pause)
+        pause = min(2 * pause, 2.0)
+
+
+async def pathway(http: httpx.AsyncClient, t: Tally, steps: int, limit: float) -> None:
+    hid = ""
+    for path, action, body, stage in STEPS[:steps]:
+        key = f"chaos-{uuid.uuid4().hex}"
+        url = f"/households/{hid}{path}" if hid else "/households"
+        answer = await send(http, t, url, f"{action.value}, key {key}", body(), limit)
+        if answer is None:
+            return
+        hid = hid or answer["household_id"]
+        got = answer["pathway"]["stage"] if action is A.REPORT else answer["stage"]
+        t.acks.append((hid, action, key, stage.value))
+        if got != stage.value:
+            t.anomalies.append(f"{action.value} on {hid}: answered stage {got}, not {stage}")
+    t.complete += 1
+
+
+@dataclass
+class Chaos:
+    """Finds the devstack's worker and API among its children (/proc) and kills them on time."""
+
+    devstack: int
+    worker_log: Path
+    kill_every: float
+    api_every: float
+    max_kills: float = float("inf")
+    worker_kills: int = 0
+    api_kills: Counter[str] = field(default_factory=Counter)
+    first: dict[int, float] = field(default_factory=dict)  # when each process was first seen
+    logged: dict[int, int] = field(default_factory=dict)  # worker: start lines logged by then
+    ready: dict[int, float] = field(default_factory=dict)  # worker: when it logged its start
+    seen: dict[int, str] = field(default_factory=dict)  # every process of the stack, its cmdline
+    starts: int = 0  # « worker_started » lines in the worker's log, read up to `read` bytes
+    read: int = 0
+
+    def count(self, what: str) -> int:
+        return sum(what in cmd for cmd in self.seen.values())
+
+    def started(self) -> int:
+        with self.worker_log.open("rb") as log:
+            log.seek(self.read)
+            text = log.read()
+        text = text[: text.rfind(b"\n") + 1]  # whole lines only
+        self.read, self.starts = self.read + len(text), self.starts + text.count(b"worker_started")
+        return self.starts
+
+    def tick(self, kill: bool = True) -> dict[int, str]:
+        now, kids, started = time.monotonic(), children(self.devstack), self.started()
+        for pid, cmd in kids.items():
+            first = self.first.setdefault(pid, now)
+            self.seen.setdefault(pid, cmd)
+            self.seen.update(children(pid))  # the worker's rules engine, its resource tracker
+            if "worker.py" in cmd:
+                logged = self.logged.setdefault(pid, started if self.logged else 0)
+                if pid not in self.ready and (started > logged or now - first > 10):
+                    self.ready[pid] = now
+                due = now - self.ready.get(pid, now) >= self.kill_every
+                if kill and due and self.worker_kills < self.max_kills:
+                    kill_process(pid, signal.SIGKILL)
+                    self.worker_kills, self.ready[pid] = self.worker_kills + 1, float("inf")
+            elif kill and "uvicorn" in cmd and now - first >= self.api_every:
+                sig = signal.SIGKILL if sum(self.api_kills.values()) % 2 else signal.SIGTERM
+                kill_process(pid, sig)  # SIGTERM: it finishes its requests first
+                self.api_kills[sig.name], self.first[pid] = self.api_kills[sig.name] + 1, 1e12
+        return kids
+
+    def up(self) -> bool:
+        """A worker that logged its start, and an API process."""
+        kids = self.tick(kill=False)
+        worker = any(p in self.ready for p, c in kids.items() if "worker.py" in c)
+        return worker and any("uvicorn" in c for c in kids.values())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await asyncio.to_thread(self.tick)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.2)
+
+
+async def consistency(env: dict[str, str], t: Tally, seconds: float = 300) -> dict[str, Any]:
+    """`siao check --json`, again while households are too recent to compare or unreadable."""
+    deadline = time.monotonic() + seconds
+    while True:
+        cmd = [sys.executable, "-m", "cli.main", "check", "--json"]  # `siao check --json`
+        proc = await asyncio.create_subprocess_exec(
+            *cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        out = (await proc.communicate())[0].decode(errors="replace")
+        try:
+            report: dict[str, Any] = json.loads(out[out.index("{") :])
+        except ValueError:
+            report = {"output": out[-2000:]}  # no report: a failure, never a pass
+        report["exit_code"] = proc.returncode
+        recent = report.get("recently_updated", 0)
+        if not (recent or report.get("unreachable")) or time.monotonic() > deadline:
+            return report
+        settle = report.get("settle_seconds", 0) - (time.monotonic() - t.last) + 1
+        await asyncio.sleep(max(3.0, settle) if recent else 3.0)
+
+
+def verify(db_url: str, actor: str, t: Tally) -> dict[str, list[str]]:
+    """Each acknowledged action in the records exactly once, each household at its stage."""
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        events = Counter(conn.execute(select(col(TimelineEvent.submission_id))).scalars())
+        stages = {r[0]: r[1] for r in conn.execute(select(col(Household.id), col(Household.stage)))}
+        pending = conn.execute(
+            select(col(Submission.id)).where(col(Submission.status) != SubmissionStatus.APPLIED)
+        )
+        found: dict[str, list[str]] = {"pending": [f"submission {s}" for s in pending.scalars()]}
+    engine.dispose()
+    found |= {"missing": [], "duplicates": [], "stage": [], "extra": []}
+    sids, last = set(), {}
+    for hid, action, key, stage in t.acks:
+        sids.add(sid := submission_id(action, key, actor))
+        last[hid] = stage
+        if events[sid] != 1:
+            found["duplicates" if events[sid] else "missing"].append(
+                f"{action.value} household {hid} key {key} submission {sid}: {events[sid]}"
+            )
+    wrong = [(h, s) for h, s in last.items() if stages.get(h) != s]
+    found["stage"] = [f"household {h}: {stages.get(h)} in the database, not {s}" for h, s in wrong]
+    found["extra"] = [f"household {h} unacknowledged" for h in stages if h not in last] + [
+        f"event {s} x{n} unacknowledged" for s, n in events.items() if s not in sids
+    ]
+    return found
+
+
+async def drive(args: argparse.Namespace, env: dict[str, str], chaos: Chaos, t: Tally) -> str:
+    """Log in, then run the pathways under chaos; the account's actor id."""
+    password, engine = secrets.token_urlsafe(16), make_engine(env["SIAO_DATABASE_URL"])
+    user = create_user(engine, "chaos-coordination", password, ["coordinateur"], ["75"])
+    engine.dispose()
+    base, stop = f"http://127.0.0.1:{env['SIAO_API_PORT']}", asyncio.Event()
+    timeout, limits = httpx.Timeout(45, connect=5), httpx.Limits(max_connections=args.clients)
+    async with httpx.AsyncClient(
+        base_url=base, timeout=timeout, limits=limits, trust_env=False
+    ) as http:
+        form = {"username": user.username, "password": password}
+        token = (await http.post("/auth/token", data=form)).raise_for_status().json()
+        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        chaos_task, pathways = asyncio.create_task(chaos.run(stop)), iter(range(args.pathways))
+
+        async def client() -> None:
+            for _ in pathways:
+                await pathway(http, t, args.steps, args.action_timeout)
+
+        try:
+            await asyncio.gather(*(client() for _ in range(args.clients)))
+        finally:
+            stop.set()
+            await chaos_task
+    return f"agent-{user.id}"
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> int:
+    started, env, t = time.monotonic(), stack_env(workdir, free_port()), Tally()
+    log, report, found = workdir / "devstack.log", {}, {}
+    with log.open("ab") as out:
+        devstack = subprocess.Popen(
+            [sys.executable, "-m", "cli.up"], cwd=ROOT, env=env, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    worker_log, kills = workdir / "var" / "worker.log", args.max_kills or float("inf")
+    chaos = Chaos(devstack.pid, worker_log, args.kill_every, args.api_every, kills)
+
+    def ready() -> bool:
+        if devstack.poll() is not None:
+            raise RuntimeError(f"devstack stopped (code {devstack.returncode}), see {log}")
+        return "prêt" in log.read_text()
+
+    try:
+        await wait_until("the stack", ready, 180)
+        print(f"stack ready in {time.monotonic() - started:.0f} s in {workdir}: {args.pathways} "
+              f"pathways x {args.steps} requests, {args.clients} clients", flush=True)  # fmt: skip
+        actor = await drive(args, env, chaos, t)
+        print(f"driven in {time.monotonic() - started:.0f} s; settling…", flush=True)
+        await wait_until("worker and API back", chaos.up, 120)
+        report = await consistency(env, t)
+        found = await asyncio.to_thread(verify, env["SIAO_DATABASE_URL"], actor, t)
+    finally:
+        devstack.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            devstack.wait(90)
+        left = [pid for pid, cmd in chaos.seen.items() if command_of(pid) == cmd]
+        for pid in left + [devstack.pid] * (devstack.poll() is None):  # nothing left behind
+            kill_process(pid, signal.SIGKILL)
+    found["left behind"] = [f"process {pid}: {chaos.seen[pid][:200]}" for pid in left]
+    n = {k: len(v) for k, v in found.items()}
+    others = {k: len(v) for k, v in report.items() if isinstance(v, list) and k != "differences"}
+    checked = report["exit_code"] == 0 and "differences" in report
+    ok = checked and not (t.failures or t.anomalies or any(n.values()))
+    ok = ok and chaos.worker_kills > 0 and chaos.count("uvicorn") > 1
+    print(f"""
+parcours / pathways: {args.pathways} ({t.complete} complets / complete)
+actions acquittées / acknowledged: {len(t.acks)}; nouvelles tentatives / retries: {t.retries} \
+(503: {t.statuses[503]}, sans réponse / unanswered: {t.unanswered})
+worker tué / killed: {chaos.worker_kills} (redémarré / restarted {chaos.count("worker.py") - 1}); \
+API redémarrée / restarted: {chaos.count("uvicorn") - 1} ({dict(chaos.api_kills)})
+siao check: {len(report["differences"]) if checked else "?"} différence(s) / differences; {others} \
+(code {report["exit_code"]})
+base / database: {n["missing"]} manquante(s) / missing, {n["duplicates"]} doublon(s) / \
+duplicates, {n["stage"]} étape(s) fausse(s) / wrong stages, {n["extra"]} en trop / extra, \
+{n["pending"]} en attente / pending; {n["left behind"]} processus restant(s) / left behind
+réponses / answers: {dict(sorted(t.statuses.items()))}; erreurs 500: {t.statuses[500]}; \
+anomalies: {len(t.anomalies)}; échecs / failures: {len(t.failures)}
+durée / elapsed: {time.monotonic() - started:.0f} s
+chaos: {"OK" if ok else "ÉCHEC / FAILED"}""", flush=True)  # fmt: skip
+    if not ok:
+        lines = t.failures[:10] + t.anomalies[:10]
+        lines += [f"{k}: {v}" for k, vs in found.items() for v in vs[:10]]
+        lines += [json.dumps(report, ensure_ascii=False)[:4000]] * (not checked)
+        print("\n".join(lines + [f"logs: {workdir}"]), file=sys.stderr)
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--pathways", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=5, choices=range(2, len(STEPS) + 1))
+    parser.add_argument("--kill-every", type=float, default=4.0, help="worker's working life, s")
+    parser.add_argument("--max-kills", type=int, default=0, help="of the worker (0: no limit)")
+    parser.add_argument("--api-every", type=float, default=60.0, help="API's life, s")
+    parser.add_argument("--action-timeout", type=float, default=120.0)
+    parser.add_argument("--workdir", type=Path, help="keep databases and logs here (default: tmp)")
+    args = parser.parse_args(argv)
+    try:
+        if args.workdir:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            return asyncio.run(run(args, args.workdir.resolve()))
+        with tempfile.TemporaryDirectory(prefix="siao-chaos-") as tmp:
+            return asyncio.run(run(args, Path(tmp)))
+    except (RuntimeError, httpx.HTTPError) as exc:  # at start-up: the stack, the login
+        print(f"\nchaos: ÉCHEC / FAILED: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
