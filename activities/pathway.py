@@ -3,6 +3,8 @@
 import asyncio
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import structlog
@@ -44,6 +46,24 @@ from rules.isolated import EngineUnavailable, Policies
 log = structlog.get_logger()
 # Fault injection for tests only: the worker process exits right after this action's commit.
 CRASH_AFTER_COMMIT = "SIAO_TEST_CRASH_AFTER_COMMIT"
+
+
+@contextmanager
+def policy_failures(departement: str) -> Iterator[None]:
+    """A policy that cannot be had, as the workflow's bounded calls expect it (no personal data:
+    the département, the error's type and words)."""
+    try:
+        yield
+    except PolicyInvalid as exc:
+        # The file is wrong, not the network: retrying will not help until staff fix it.
+        raise ApplicationError(
+            "aucune politique valide pour ce département",
+            type=Failure.POLICY_INVALID.value,
+            non_retryable=True,
+        ) from exc
+    except (EngineUnavailable, RuntimeError) as exc:
+        log.error("policy_evaluation_failed", departement=departement, error=str(exc))
+        raise ApplicationError(str(exc)[:200], type=Failure.POLICY_EVALUATION_FAILED.value) from exc
 
 
 @dataclass
@@ -159,38 +179,16 @@ class PathwayActivities:
     @activity.defn(name="load_deadlines")
     def load_deadlines(self, inp: LoadDeadlinesInput) -> DeadlineDurations:
         """The durations of the policy in force (the last accepted one if the file broke)."""
-        try:
+        with policy_failures(inp.departement):
             return self.policies.deadlines(inp.departement)
-        except PolicyInvalid as exc:
-            # The file is wrong, not the network: retrying will not help until staff fix it.
-            raise ApplicationError(
-                "aucune politique valide pour ce département",
-                type=Failure.POLICY_INVALID.value,
-                non_retryable=True,
-            ) from exc
-        except (EngineUnavailable, RuntimeError) as exc:
-            raise ApplicationError(
-                str(exc)[:200], type=Failure.POLICY_EVALUATION_FAILED.value
-            ) from exc
 
     @activity.defn(name="evaluate_policy")
     def evaluate_policy(self, inp: EvaluateInput) -> Evaluation:
         """The département's rules on one event's facts, in the rules engine's own process
         (the engine runs here, never in a workflow). A broken file is refused by the book: the
         last accepted version decides. Failures are bounded by the workflow's retry policy."""
-        try:
+        with policy_failures(inp.departement):
             return self.policies.evaluate(inp.departement, inp.facts)
-        except PolicyInvalid as exc:
-            raise ApplicationError(
-                "aucune politique valide pour ce département",
-                type=Failure.POLICY_INVALID.value,
-                non_retryable=True,
-            ) from exc
-        except (EngineUnavailable, RuntimeError) as exc:
-            log.error("policy_evaluation_failed", departement=inp.departement, error=str(exc))
-            raise ApplicationError(
-                str(exc)[:200], type=Failure.POLICY_EVALUATION_FAILED.value
-            ) from exc
 
     @activity.defn(name="record_policy_failure")
     def record_policy_failure(self, inp: PolicyFailureInput) -> None:
