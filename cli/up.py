@@ -153,7 +153,7 @@ def main() -> int:
             print(
                 f"""  Premier compte administrateur créé : admin / {first_password}
   (notez-le : il ne sera plus affiché). Créez les comptes des équipes avec
-  .venv/bin/python -m api.accounts create NOM --role coordinateur --departement 75
+  .venv/bin/siao users create NOM --role coordinateur --departement 75
   puis connectez-vous dans /docs (bouton « Authorize »). Superviseurs : connectez-vous sur
   http://localhost:{settings.api_port}/login ; la connexion dépose un cookie qui permet à
   l'interface Temporal de déchiffrer les parcours de vos départements (réglage « Include
