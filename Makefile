@@ -40,7 +40,7 @@ demo: $(STAMP)
 	$(BIN)/python -m cli.demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
