@@ -175,6 +175,9 @@ class Chaos:
                 self.api_kills[sig.name], self.first[pid] = self.api_kills[sig.name] + 1, 1e12
         return kids
 
+    def struck(self) -> bool:
+        return self.worker_kills > 0 and sum(self.api_kills.values()) > 0
+
     def up(self) -> bool:
         """A worker that logged its start, and an API process."""
         kids = self.tick(kill=False)
@@ -285,6 +288,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
         print(f"stack ready in {time.monotonic() - started:.0f} s in {workdir}: {args.pathways} "
               f"pathways x {args.steps} requests, {args.clients} clients", flush=True)  # fmt: skip
         actor = await drive(args, env, chaos, t)
+        # A quick machine may finish driving before the first kill: the chaos still strikes
+        # once (worker and API) before the check, so a run never passes without it.
+        stop = asyncio.Event()
+        striking = asyncio.create_task(chaos.run(stop))
+        await wait_until("a worker kill and an API restart", chaos.struck, 180)
+        stop.set()
+        await striking
         print(f"driven in {time.monotonic() - started:.0f} s; settling…", flush=True)
         await wait_until("worker and API back", chaos.up, 120)
         report = await consistency(env, t)
