@@ -327,11 +327,14 @@ réponses / answers: {dict(sorted(t.statuses.items()))}; erreurs 500: {t.statuse
 anomalies: {len(t.anomalies)}; échecs / failures: {len(t.failures)}
 durée / elapsed: {time.monotonic() - started:.0f} s
 chaos: {"OK" if ok else "ÉCHEC / FAILED"}""", flush=True)  # fmt: skip
-    if not ok:
-        lines = t.failures[:10] + t.anomalies[:10]
+    if not ok:  # why, on stdout right under the verdict (a CI log keeps its head and tail)
+        lines = [f"worker kills: {chaos.worker_kills}"] * (chaos.worker_kills == 0)
+        lines += t.failures[:10] + t.anomalies[:10]
         lines += [f"{k}: {v}" for k, vs in found.items() for v in vs[:10]]
-        lines += [json.dumps(report, ensure_ascii=False)[:4000]] * (not checked)
-        print("\n".join(lines + [f"logs: {workdir}"]), file=sys.stderr)
+        lines += [f"siao check: {json.dumps(report, ensure_ascii=False)[:3000]}"] * (
+            not checked or bool(report.get("differences"))
+        )
+        print("\n".join(["raisons / reasons:", *lines, f"logs: {workdir}"]), flush=True)
     return 0 if ok else 1
 
 
