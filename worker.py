@@ -12,6 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.consistency import ConsistencyActivities
 from activities.housekeeping import run_periodically
 from activities.pathway import PathwayActivities
+from activities.vacancy import VacancyActivities
 from core.db import get_engine
 from core.logging import configure_logging, log
 from core.settings import Settings, get_settings
@@ -19,8 +20,9 @@ from core.temporal import connect
 from rules.isolated import shared_policies
 from workflows.consistency import ConsistencyCheckWorkflow, ensure_daily_check_schedule
 from workflows.pathway import PathwayWorkflow
+from workflows.vacancy import VacancyWorkflow
 
-WORKFLOWS = [PathwayWorkflow, ConsistencyCheckWorkflow]
+WORKFLOWS = [PathwayWorkflow, VacancyWorkflow, ConsistencyCheckWorkflow]
 # Our deterministic helper modules are loaded once, not again in each workflow's sandbox.
 RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
     "models",
@@ -28,6 +30,8 @@ RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
     "workflows.search_attributes",
     "workflows.planning",
     "workflows.calls",
+    "workflows.protocol",
+    "workflows.protocol_calls",
     "isodate",
 )
 
@@ -39,6 +43,7 @@ def build_worker(
     policies = shared_policies(settings.policies_dir, settings.policies_accepted_dir)
     acts = PathwayActivities(engine=engine, policies=policies)
     checks = ConsistencyActivities(engine=engine, settings=settings)
+    protocol = VacancyActivities(engine=engine, policies=policies, client=client)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -51,6 +56,10 @@ def build_worker(
             acts.purge_personal_data,
             acts.load_deadlines,  # still used by pathways started before the rules engine
             checks.check_consistency,
+            protocol.protocol_terms,
+            protocol.record_vacancy,
+            protocol.record_stall,
+            protocol.send_pathway_action,
         ],
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),

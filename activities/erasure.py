@@ -22,16 +22,22 @@ from activities import audit
 from activities.scrub import scrub
 from models.audit import AnonymousPathway, AuditNote, Rectification
 from models.evaluations import RECORD_TABLES
+from models.measures import Measure, MeasureChange
 from models.pathway import Action
 from models.records import Alert, Household, Person, Submission, TimelineEvent
+from models.vacancy import Proposal, StallAlert
 
 PERSONAL_TABLES: tuple[Any, ...] = (
     Person,
+    MeasureChange,  # before the measures it refers to
+    Measure,
     *RECORD_TABLES.values(),
     Submission,
     TimelineEvent,
     Alert,
     Rectification,
+    Proposal,
+    StallAlert,
 )
 
 

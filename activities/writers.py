@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
+from activities import measures
 from models.evaluations import (
     CommissionDecision,
     FlashEvaluation,
@@ -81,4 +82,5 @@ WRITERS: dict[Action, Writer] = {
     Action.FOLLOW_UP: _record(Review, kind=ReviewKind.FOLLOW_UP),
     Action.LANDLORD_SOLICITATION: _record(Review, kind=ReviewKind.LANDLORD_SOLICITATION),
     Action.EXIT: _exit,
+    Action.ACCOMPANIMENT_CHANGE: measures.write,
 }

@@ -185,6 +185,7 @@ async def send(
     facts: RecordedFacts,
     departement: str | None = None,
     referent_structure: str | None = None,
+    measures: list[str] | None = None,
 ) -> PathwayView:
     client, engine, actor = ctx.client, ctx.engine, ctx.actor
     sid = submission_id(action, ctx.idempotency_key, actor)
@@ -202,6 +203,7 @@ async def send(
         accompaniment_intensity=facts.accompaniment_intensity,
         exit_situation=facts.exit_situation,
         facts=facts.coded(),
+        measures=measures,  # the kinds of the active accompaniment measures (codes)
     )
     wid = workflow_id(household_id)
     try:

@@ -13,12 +13,14 @@ from api.routers import (
     docs,
     health,
     households,
+    measures,
     offer,
     policies,
     privacy,
     records,
     statistics,
     users,
+    vacancies,
 )
 from api.state import AppState
 from core.codec import key_ring_from_settings
@@ -74,7 +76,19 @@ def create_app(
     app.include_router(
         auth.router, responses={**errors.INVALID_INPUT, 401: errors.AUTH_ERRORS[401]}
     )
-    for router in (households, offer, records, policies, privacy, codec, statistics, users):
+    routers = (
+        households,
+        offer,
+        vacancies,
+        measures,
+        records,
+        policies,
+        privacy,
+        codec,
+        statistics,
+        users,
+    )
+    for router in routers:
         app.include_router(router.router, responses={**errors.AUTH_ERRORS, **errors.INVALID_INPUT})
     return app
 

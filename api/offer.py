@@ -2,6 +2,8 @@
 action needs), then its history row, the household's timeline and the audit row, in one
 transaction. Two handlers taking the last bed: the second UPDATE matches no row → 409."""
 
+from datetime import datetime
+
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -68,14 +70,16 @@ def move(
     to: PlaceStatus,
     reason: str,
     household_id: str | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Move the place to `to` if its status is still one of `allowed` (409 naming why)."""
+    """Move the place to `to` if its status is still one of `allowed` (409 naming why); `at`:
+    when it happened, if declared after the fact."""
     place, structure = place_for(session, principal, place_id)
     before = place.status
     moved = session.execute(
         update(Place)
         .where(col(Place.id) == place_id, col(Place.status).in_([s.value for s in allowed]))
-        .values(status=to.value, status_since=now(), household_id=household_id)
+        .values(status=to.value, status_since=at or now(), household_id=household_id)
     )
     if not moved.rowcount:  # type: ignore[attr-defined]
         session.refresh(place)
@@ -88,6 +92,7 @@ def move(
             from_status=before,
             to_status=to,
             reason=reason,
+            at=at or now(),
         )
     )
     audit.record(

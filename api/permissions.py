@@ -35,6 +35,8 @@ class Permission(StrEnum):
     OFFER_MANAGE = "offer_manage"
     OFFER_DECLARE = "offer_declare"
     EMERGENCY_SHELTER = "emergency_shelter"
+    MEASURES_READ = "measures_read"
+    MEASURES_MANAGE = "measures_manage"
 
 
 P = Permission
@@ -53,14 +55,32 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.EXIT,
             P.READ_SENSITIVE,
             P.RIGHTS,
+            P.MEASURES_READ,
+            P.MEASURES_MANAGE,
         }
     ),
     Role.COORDINATEUR: frozenset(set(P) - {P.USERS, P.POLICY_EDIT}),
     Role.COMMISSION: frozenset(
-        {P.COMMISSION, P.ORIENTATION, P.LIST, P.READ, P.READ_SENSITIVE, P.OFFER_READ}
+        {
+            P.COMMISSION,
+            P.ORIENTATION,
+            P.LIST,
+            P.READ,
+            P.READ_SENSITIVE,
+            P.OFFER_READ,
+            P.MEASURES_READ,
+        }
     ),
     Role.GESTIONNAIRE: frozenset(
-        {P.ORIENTATION_RESPONSE, P.ADMISSION, P.EXIT, P.READ, P.OFFER_READ, P.OFFER_DECLARE}
+        {
+            P.ORIENTATION_RESPONSE,
+            P.ADMISSION,
+            P.EXIT,
+            P.READ,
+            P.OFFER_READ,
+            P.OFFER_DECLARE,
+            P.MEASURES_READ,  # for the households its structures host or are oriented to
+        }
     ),
     Role.BAILLEUR: frozenset({P.SOLICITATION}),
     Role.OBSERVATEUR: frozenset({P.STATISTICS}),
@@ -98,6 +118,7 @@ ACTION_PERMISSION: dict[Action, Permission] = {
     Action.FOLLOW_UP: P.REVIEW,
     Action.LANDLORD_SOLICITATION: P.SOLICITATION,
     Action.EXIT: P.EXIT,
+    Action.ACCOMPANIMENT_CHANGE: P.MEASURES_MANAGE,
 }
 
 

@@ -20,6 +20,9 @@ from api.permissions import Permission, deadlines_met_by, sees_sensitive
 from api.security import Principal
 from models.decisions import DeadlineSetting, Decision
 from models.evaluations import RECORD_TABLES
+from models.measure_schemas import MeasureView
+from models.measures import Measure as MeasureRecord
+from models.measures import MeasureKind
 from models.pathway import Deadline, DeadlineKind, Stage
 from models.records import Household, Person
 from models.schemas import HouseholdDetail, HouseholdSummary, PathwayView
@@ -126,6 +129,7 @@ def pathway(view: PathwayView, v: Viewer) -> PathwayView:
     shown: dict[str, Any] = {
         "last_decisions": _decisions(view, v),
         "proposed_accompaniments": _values(view.proposed_accompaniments, Measure, v),
+        "measures": _values(view.measures, MeasureKind, v),
         "deadlines": deadlines,
         "overdue_now": any(d.missed for d in deadlines),
         "next_deadline_at": min(pending) if pending else None,
@@ -242,6 +246,17 @@ def detail(d: HouseholdDetail, v: Viewer) -> HouseholdDetail:
     )
 
 
+def measure(m: MeasureView, v: Viewer) -> MeasureView:
+    """A measure whose kind reveals health (EMPP, ACT, LHSS) is masked, with its service and
+    operator (the catalogue would name the kind); the motive's free text always is."""
+    if v.sensitive:
+        return m
+    update: dict[str, Any] = {"end_detail": HIDDEN if m.end_detail not in EMPTY else None}
+    if not v.shows_value(MeasureKind, m.kind):
+        update |= {"kind": HIDDEN, "operator": HIDDEN, "service_id": None}
+    return m.model_copy(update=update)
+
+
 def export(data: dict[str, Any], v: Viewer) -> dict[str, Any]:
     """Everything held (the person's right of access), under the same rule."""
     if v.sensitive:
@@ -251,4 +266,5 @@ def export(data: dict[str, Any], v: Viewer) -> dict[str, Any]:
     out["personnes"] = [row(Person, p, v) for p in data.get("personnes", [])]
     for name, table in RECORD_TABLES.items():
         out[name] = [row(table, r, v) for r in data.get(name, [])]
+    out["mesures"] = [row(MeasureRecord, r, v) for r in data.get("mesures", [])]
     return out

@@ -141,6 +141,7 @@ class Chaos:
     logged: dict[int, int] = field(default_factory=dict)  # worker: start lines logged by then
     ready: dict[int, float] = field(default_factory=dict)  # worker: when it logged its start
     seen: dict[int, str] = field(default_factory=dict)  # every process of the stack, its cmdline
+    killed: set[int] = field(default_factory=set)  # may still be exiting (SIGTERM: finishing)
     starts: int = 0  # « worker_started » lines in the worker's log, read up to `read` bytes
     read: int = 0
 
@@ -169,9 +170,11 @@ class Chaos:
                 if kill and due and self.worker_kills < self.max_kills:
                     kill_process(pid, signal.SIGKILL)
                     self.worker_kills, self.ready[pid] = self.worker_kills + 1, float("inf")
+                    self.killed.add(pid)
             elif kill and "uvicorn" in cmd and now - first >= self.api_every:
                 sig = signal.SIGKILL if sum(self.api_kills.values()) % 2 else signal.SIGTERM
                 kill_process(pid, sig)  # SIGTERM: it finishes its requests first
+                self.killed.add(pid)
                 self.api_kills[sig.name], self.first[pid] = self.api_kills[sig.name] + 1, 1e12
         return kids
 
@@ -179,8 +182,9 @@ class Chaos:
         return self.worker_kills > 0 and sum(self.api_kills.values()) > 0
 
     def up(self) -> bool:
-        """A worker that logged its start, and an API process."""
-        kids = self.tick(kill=False)
+        """A worker that logged its start, and an API process: new ones, not those killed and
+        still on their way out."""
+        kids = {p: c for p, c in self.tick(kill=False).items() if p not in self.killed}
         worker = any(p in self.ready for p, c in kids.items() if "worker.py" in c)
         return worker and any("uvicorn" in c for c in kids.values())
 

@@ -1,11 +1,14 @@
 """`make demo`: walk a handful of households through the API to different stages.
 
 A newcomer then sees real pathways in the Temporal UI at once: stages, French timer summaries,
-one pathway already overdue (met four days ago, flash evaluation not yet entered).
+one pathway already overdue (met four days ago, flash evaluation not yet entered); and the offer:
+three vacancies of a CHRS, one without a proposal past its delay, one whose household was proposed
+nine days ago and still awaits the structure's answer (both overdue), one awaiting an answer.
 """
 
 import secrets
 import sys
+import time
 from datetime import timedelta
 
 import httpx
@@ -71,6 +74,40 @@ def demo_token(http: httpx.Client) -> str:
     return str(answer.json()["access_token"])
 
 
+DEMO_STRUCTURE = "CHRS Les Amandiers (démo)"
+
+
+def _at_commission(http: httpx.Client) -> str:
+    created = http.post("/households", json=examples.first_contact("75")).raise_for_status()
+    household_id = str(created.json()["household_id"])
+    for path, make in STEPS[:3]:
+        http.post(f"/households/{household_id}/{path}", json=make()).raise_for_status()
+    return household_id
+
+
+def offer(http: httpx.Client) -> None:
+    """Three vacancies of a CHRS, as the Temporal UI shows them (`vacance-<place>-<n>`)."""
+    body = {"name": DEMO_STRUCTURE, "departement": "75", "kind": "chrs", "commune": "75056"}
+    sid = http.post("/structures", json=body).raise_for_status().json()["id"]
+    ago = [10, 10, 0]  # days since each place became vacant (declared after the fact)
+    for days, proposed in zip(ago, [None, 9, 0], strict=True):
+        place = {"label": f"Chambre {days}{proposed}", "status": "occupied"}
+        pid = http.post(f"/structures/{sid}/places", json=place).raise_for_status().json()["id"]
+        when = (clock.now() - timedelta(days=days)).isoformat()
+        vacancy = {"reason": "fin de séjour", "occurred_at": when}
+        http.post(f"/places/{pid}/vacancy", json=vacancy).raise_for_status()
+        vid = f"vacance-{pid}-1"
+        if proposed is not None:
+            at = (clock.now() - timedelta(days=proposed)).isoformat()
+            proposal = {"household_id": _at_commission(http), "proposed_at": at}
+            for _ in range(50):  # the vacancy's workflow writes its row first
+                if http.get(f"/vacancies/{vid}").status_code == 200:
+                    break
+                time.sleep(0.1)
+            http.post(f"/vacancies/{vid}/proposals", json=proposal).raise_for_status()
+        print(f"{vid}  75  {http.get(f'/vacancies/{vid}').json()['step']}")
+
+
 def main() -> int:
     development_unless_set()  # like `make up`, whose API it walks through
     settings = get_settings()
@@ -94,6 +131,7 @@ def main() -> int:
                 response.raise_for_status()
                 stage = response.json()["stage"]
             print(f"parcours-{household_id}  {departement}  {stage}")
+        offer(http)
     print(f"\nVoir : http://localhost:{settings.temporal_ui_port}/namespaces/default/workflows")
     return 0
 

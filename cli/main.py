@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not structlog.is_configured():  # keep the engine's info logs off the tables we print
         structlog.configure(
             wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-            logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+            logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),  # as it is then
         )
     root = parser()
     args, rest = root.parse_known_args(argv)

@@ -3,11 +3,6 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.audit
-import models.evaluations
-import models.offer
-import models.records
-import models.users  # noqa: F401
 from core.db import make_engine
 from core.settings import get_settings
 

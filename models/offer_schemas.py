@@ -1,11 +1,12 @@
 """The offer's API bodies and views (issue 10): bounded, unknown fields refused by name."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from sqlmodel._compat import SQLModelConfig
 
+from core import clock
 from models.departements import DEPARTEMENT_PATTERN
 from models.offer import Funding, PlaceStatus, Requirement, StructureKind, UnitType
 from models.schemas import JsonTypes
@@ -88,6 +89,16 @@ class PlaceView(BaseModel):
 
 class StatusChange(Body):
     reason: Reason = ""
+    occurred_at: Moment | None = Field(
+        None, description="quand c'est arrivé, si déclaré après coup (30 jours au plus)"
+    )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _recent(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not (clock.now() - timedelta(days=30) <= value <= clock.now()):
+            raise ValueError("une date des 30 derniers jours est attendue (pas dans le futur)")
+        return value
 
 
 class Assignment(Body):

@@ -13,6 +13,12 @@ from models.decisions import DeadlineDurations, Decision, Effects, Evaluation, F
 from models.vocab import AccompanimentIntensity, Coded, DeadlineKind
 from models.vocab_orientation import ExitSituation
 
+PATHWAY_UPDATE = "act"  # the pathway's one update: every action goes through it
+
+
+def pathway_workflow_id(household_id: str) -> str:
+    return f"parcours-{household_id}"
+
 
 class Stage(Coded):
     REPORTED = "reported", "signalé, en attente d'évaluation flash"
@@ -40,6 +46,7 @@ class Action(Coded):
     REVIEW = "review", "revue de parcours"
     EXIT = "exit", "sortie du dispositif"
     LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur"
+    ACCOMPANIMENT_CHANGE = "accompaniment_change", "changement d'accompagnement"
 
 
 class Deadline(BaseModel):
@@ -70,6 +77,8 @@ class PathwayState(BaseModel):
     thematic_referents: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     proposed_accompaniments: list[str] = Field(default_factory=list)
+    # The kinds of the household's active accompaniment measures (codes of models/measures.py).
+    measures: list[str] = Field(default_factory=list)
     last_decisions: list[Decision] = Field(default_factory=list)
     admitted_at: datetime | None = None
     housed_at: datetime | None = None
@@ -118,6 +127,8 @@ class ActionInput(BaseModel):
     accompaniment_intensity: AccompanimentIntensity | None = None
     exit_situation: ExitSituation | None = None
     facts: dict[str, str | int | bool | list[str]] = Field(default_factory=dict)
+    # The kinds of the active accompaniment measures once the action is applied (None: as is).
+    measures: list[str] | None = None
 
 
 class ApplyActionInput(BaseModel):

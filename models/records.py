@@ -49,6 +49,7 @@ class TimelineKind(Coded):
     REVIEW = "review", "revue de parcours"
     EXIT = "exit", "sortie du dispositif"
     LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur"
+    ACCOMPANIMENT_CHANGE = "accompaniment_change", "changement d'accompagnement"
     DEADLINE_MISSED = "deadline_missed", "échéance dépassée"
     ESCALATION = "escalation", "échéance toujours dépassée après le délai d'escalade"
     EMERGENCY_SHELTER = "emergency_shelter", "mise à l'abri en urgence (sans commission)"

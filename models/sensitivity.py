@@ -19,6 +19,8 @@ from models.evaluations import (
     Orientation,
     ReviewBase,
 )
+from models.measures import Measure as MeasureRecord
+from models.measures import MeasureKind
 from models.pathway import PathwayState
 from models.records import Household
 from models.vocab import (
@@ -84,6 +86,7 @@ SENSITIVE_FIELDS: dict[type[BaseModel], dict[str, Sensitivity]] = {
     CommissionDecisionBase: {"notes": S.TEXTE_LIBRE},
     Orientation: {"refusal_detail": S.TEXTE_LIBRE},
     ReviewBase: {"notes": S.TEXTE_LIBRE, "participants": S.TEXTE_LIBRE},
+    MeasureRecord: {"end_detail": S.TEXTE_LIBRE},
     # What the rules decided for the household: a reason in the policy's words names the case.
     Household: {"partnership_commission": S.TEXTE_LIBRE},
     PathwayState: {"partnership_commission": S.TEXTE_LIBRE},
@@ -110,6 +113,8 @@ SENSITIVE_VALUES: dict[type[Coded], dict[Coded, Sensitivity]] = {
         ExitSituation.DETENTION: S.JUSTICE,
     },
     Flag: {Flag.DNA_REORIENTATION: S.STATUT, Flag.OFII_LIST: S.STATUT},
+    # A psychiatric mobile team, therapeutic flats or medical beds say the person is ill.
+    MeasureKind: {MeasureKind.EMPP: S.SANTE, MeasureKind.ACT: S.SANTE, MeasureKind.LHSS: S.SANTE},
     Theme: {
         Theme.VIOLENCES: S.VIOLENCES,
         Theme.SANTE_MENTALE: S.SANTE,
@@ -149,6 +154,7 @@ VALUE_LISTS: dict[type[BaseModel], dict[str, type[Coded]]] = {
         "flags": Flag,
         "thematic_referents": Theme,
         "proposed_accompaniments": Measure,
+        "measures": MeasureKind,
     },
 }
 

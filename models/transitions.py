@@ -48,6 +48,9 @@ KEEPS_STAGE: dict[Action, tuple[Stage, ...]] = {
     A.IN_DEPTH_EVALUATION: EVALUATED,  # re-evaluation (R-EVAL-4)
     A.REVIEW: EVALUATED,  # pathway review (R-FOLLOW-1)
     A.LANDLORD_SOLICITATION: (S.HOUSED, S.FOLLOW_UP),  # a landlord may solicit the SIAO (R-HOUS-3)
+    # Accompaniment measures, once the in-depth evaluation justifies them (R-HOUS-2, R-RES-1):
+    # mobilised, changed, transferred or ended, whatever the place (no rupture).
+    A.ACCOMPANIMENT_CHANGE: EVALUATED,
 }
 OPEN = tuple(s for s in Stage if s is not S.CLOSED)  # exit from any of them closes the pathway
 
@@ -165,10 +168,14 @@ CLEARS: dict[Action, frozenset[DeadlineKind]] = {
     A.REFUSE_ORIENTATION: frozenset({D.ORIENTATION_RESPONSE}),
     A.REVIEW: frozenset({D.REVIEW}),
 }
-# ...and some arm it again for the next period, when the stage still waits on it.
+# ...and some arm it again for the next period, when the stage still waits on it. An action that
+# re-arms a deadline it does not clear (a change of accompaniment) moves it only when its period
+# changes — the accompaniment intensity — and never a missed one: only the awaited action (the
+# re-evaluation) clears that (workflows/planning.py `deadline_plan`).
 REARMS: dict[Action, frozenset[DeadlineKind]] = {
     A.IN_DEPTH_EVALUATION: frozenset({D.REEVALUATION}),
     A.REVIEW: frozenset({D.REVIEW}),
+    A.ACCOMPANIMENT_CHANGE: frozenset({D.REEVALUATION}),
 }
 
 

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from pydantic import ValidationError
@@ -19,7 +19,12 @@ from rules.deadlines import Deadlines, days, deadline_issues, merge
 from rules.document import Issue, PolicyDocument, PolicyInvalid, Rule, located, parse_document
 from rules.engine import RulesEngine
 from rules.policy_text import decode
+from rules.protocols import protocol_issues, resolve
 from rules.vocabulary import default_facts
+
+if TYPE_CHECKING:  # not at run time: the engine's child process stays free of the SQL models
+    from models.offer import StructureKind
+    from models.protocol import ProtocolTerms
 
 NATIONAL = "_national"
 DEFAULTS = default_facts()
@@ -53,6 +58,10 @@ class Policy:
     @cached_property
     def abnormal_stay_days(self) -> int:
         return days(self.deadlines.abnormal_stay)
+
+    def terms(self, kind: "StructureKind") -> "ProtocolTerms":
+        """The orientation protocol of a `kind` structure here (delays, refusal consequences)."""
+        return resolve(self.national, self.local, kind, self.version)
 
 
 class PolicyBook:
@@ -112,6 +121,11 @@ class PolicyBook:
         except ValidationError as exc:
             file, text = (local.file, local_text) if local else (national.file, national_text)
             raise PolicyInvalid(issues + deadline_issues(file, text or "", exc)) from exc
+        for doc, text in ((national, national_text), (local, local_text)):
+            if doc is not None:
+                issues += protocol_issues(
+                    doc.file, text or "", doc.protocols, doc.refusal_consequences
+                )
         rules = {r.id: r for r in national.rules}
         rules.update({r.id: r for r in (local.rules if local else ())})
         policy_id, version = (

@@ -2,7 +2,7 @@
 vocabulary. Every problem is reported with its file, line and field, in French (Issue,
 PolicyInvalid: rules/policy_text.py, which also refuses what is not UTF-8 or plain YAML)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -63,6 +63,8 @@ class _PolicyModel(BaseModel):
     author: str = Field(min_length=2)
     description: str = Field(min_length=3)
     deadlines: dict[str, Any] = Field(default_factory=dict)
+    protocols: dict[str, Any] = Field(default_factory=dict)
+    refusal_consequences: dict[str, Any] = Field(default_factory=dict)
     rules: list[_RuleModel] = Field(default_factory=list)
     cases: list[_CaseModel] = Field(default_factory=list)
 
@@ -78,6 +80,9 @@ class PolicyDocument:
     deadlines: dict[str, Any]
     rules: tuple[Rule, ...]
     cases: tuple[Case, ...]
+    # Checked with their lines in PolicyBook._build (rules/protocols.py), like `deadlines`.
+    protocols: dict[str, Any] = field(default_factory=dict)
+    refusal_consequences: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_document(file: str, text: str) -> PolicyDocument:
@@ -135,6 +140,8 @@ def parse_document(file: str, text: str) -> PolicyDocument:
         model.deadlines,
         tuple(rules),
         tuple(cases),
+        model.protocols,
+        model.refusal_consequences,
     )
 
 

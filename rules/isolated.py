@@ -22,7 +22,9 @@ import structlog
 from models.decisions import DeadlineDurations, Evaluation
 from rules.document import PolicyInvalid
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the SQL models stay out of the child unless a protocol is asked for
+    from models.offer import StructureKind
+    from models.protocol import ProtocolTerms
     from rules.book import PolicyBook
 
 log = structlog.get_logger()
@@ -59,6 +61,8 @@ def _serve(conn: Connection, policies_dir: Path, accepted_dir: Path | None) -> N
                 reply: tuple[str, Any] = ("ok", book.evaluate(*args))
             elif method == "deadlines":
                 reply = ("ok", book.policy(*args).deadlines)
+            elif method == "protocol":
+                reply = ("ok", book.policy(args[0]).terms(args[1]))
             else:
                 reply = ("error", f"unknown method {method}")
         except PolicyInvalid as exc:  # an exception's pickle loses `issues`: send them
@@ -75,6 +79,8 @@ class Policies(Protocol):
 
     def deadlines(self, departement: str) -> DeadlineDurations: ...
 
+    def protocol(self, departement: str, kind: "StructureKind") -> "ProtocolTerms": ...
+
 
 class InProcessPolicies:
     """A PolicyBook used directly (command-line tools; tests of the book itself)."""
@@ -88,9 +94,12 @@ class InProcessPolicies:
     def deadlines(self, departement: str) -> DeadlineDurations:
         return self.book.policy(departement).deadlines
 
+    def protocol(self, departement: str, kind: "StructureKind") -> "ProtocolTerms":
+        return self.book.policy(departement).terms(kind)
+
 
 class IsolatedPolicies:
-    """`evaluate` and `deadlines` of a PolicyBook living in a child process."""
+    """`evaluate`, `deadlines` and `protocol` of a PolicyBook living in a child process."""
 
     def __init__(
         self,
@@ -109,6 +118,10 @@ class IsolatedPolicies:
 
     def deadlines(self, departement: str) -> DeadlineDurations:
         return self._call("deadlines", (departement,))
+
+    def protocol(self, departement: str, kind: "StructureKind") -> "ProtocolTerms":
+        """The orientation protocol terms of a `kind` structure in this département."""
+        return self._call("protocol", (departement, kind))
 
     def pid(self) -> int | None:
         return self._child.pid if self._child is not None else None

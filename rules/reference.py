@@ -2,7 +2,10 @@
 from rules/vocabulary.py so it can never drift from what the validator accepts."""
 
 from models.decisions import DeadlineSet
+from models.offer import StructureKind
+from models.protocol import REASON_PARTY, Consequence, ProtocolDelays
 from models.vocab import Coded
+from models.vocab_orientation import RefusalReason
 from rules.vocabulary import ACTIONS, FACTS, OPERATORS, FactSpec
 
 KINDS = {
@@ -102,6 +105,9 @@ def reference_markdown() -> str:
         "`author`, `description` (en français) ;",
         "- `deadlines` : des durées ISO 8601 (`PT72H` = 72 heures, `P15D` = 15 jours, "
         "`P2M` = 2 mois, `P1Y` = un an) ; un département ne donne que celles qu'il change ;",
+        "- `protocols` : les délais du protocole d'orientation, par type de structure, et "
+        "`refusal_consequences` : la conséquence de chaque motif de refus d'une orientation "
+        "(voir plus bas) ;",
         "- `rules` : des règles « quand … alors … » écrites avec les faits et les actions "
         "ci-dessous ; une règle d'un département qui reprend l'identifiant d'une règle "
         "nationale la remplace ;",
@@ -122,6 +128,7 @@ def reference_markdown() -> str:
     ]
     for name in DeadlineSet.model_fields:
         out.append(f"| `{name}` | {DEADLINES.get(name, '—')} |")
+    out += _protocols()
     out += [
         "",
         "## Faits (`when`)",
@@ -200,3 +207,65 @@ def reference_markdown() -> str:
 
 def _labels(codes: type[Coded]) -> list[str]:
     return [f"`{c.value}` : {c.label}" for c in codes]
+
+
+PROTOCOL_EXAMPLE = """\
+```yaml
+protocols:
+  default:                  # tout type de structure sans entrée propre
+    manager_answer: P10D
+  residence_sociale:        # ne donne que ce qui change
+    manager_answer: P15D
+    households_per_unit: 3
+refusal_consequences:
+  pas_maintenant: {consequence: mise_en_attente, duration: P30D}
+  plus_eligible: {consequence: jusqu_a_reevaluation}
+```"""
+
+
+def _protocols() -> list[str]:
+    """The `protocols` and `refusal_consequences` sections (issue 10)."""
+    out = [
+        "",
+        "## Protocole d'orientation (`protocols`)",
+        "",
+        "Les délais entre la déclaration d'une vacance et l'admission, par type de structure. "
+        "L'entrée `default` vaut pour tout type sans entrée propre ; une entrée de type ne "
+        "donne que les délais qui changent. Chaque délai se résout champ par champ : défaut "
+        "national ← type national ← défaut du département ← type du département. Les durées "
+        "sont d'un an au plus.",
+        "",
+        "| délai | signification | par défaut |",
+        "|---|---|---|",
+    ]
+    for name, info in ProtocolDelays.model_fields.items():
+        out.append(f"| `{name}` | {info.description} | `{info.default}` |")
+    out += [
+        "",
+        "`households_per_unit` va de 1 à 5. Types de structure : "
+        + " ; ".join(_labels(StructureKind))
+        + ".",
+        "",
+        "## Conséquences des refus (`refusal_consequences`)",
+        "",
+        "Pour chaque motif de refus, ce que le refus coûte au ménage ; un département remplace "
+        "le motif qu'il reprend, et un motif cité nulle part garde l'ancienneté du ménage. "
+        "`mise_en_attente` demande une durée (`duration`, un an au plus), les autres "
+        "conséquences n'en prennent pas.",
+        "",
+        "| conséquence | signification |",
+        "|---|---|",
+    ]
+    out += [f"| `{c.value}` | {c.label} |" for c in Consequence]
+    out += [
+        "",
+        "| motif de refus | signification | donné par |",
+        "|---|---|---|",
+    ]
+    for reason in RefusalReason:
+        party = REASON_PARTY.get(reason)
+        out.append(
+            f"| `{reason.value}` | {_cell(reason.label)} | {party.label if party else 'tous'} |"
+        )
+    out += ["", PROTOCOL_EXAMPLE]
+    return out

@@ -49,6 +49,10 @@ class Event(Coded):
     )
     LANDLORD_SOLICITATION = "landlord_solicitation", "sollicitation d'un bailleur (R-HOUS-3)"
     EXIT = "exit", "sortie du dispositif"
+    ACCOMPANIMENT_CHANGED = (
+        "accompaniment_changed",
+        "mesure d'accompagnement mobilisée, modifiée, transférée ou terminée",
+    )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.permissions import Permission
+from core import clock
 from tests import factories, hunt
 
 P = Permission
@@ -23,11 +24,12 @@ PUBLIC = {  # any account (its own session), or nobody yet
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str  # {hid}: the household; {pid}: its person; {uid}: an account
+    path: str  # {hid}: the household; {pid}: its person; {uid}: an account; {mid}: a measure
     permission: Permission
     body: Callable[[], dict[str, Any]] | None = None
     stage: str = NONE  # RICH, CREATE, or the stage (hunt.STAGE_STEPS) of a new household
-    place: str = "occupied"  # {plid}: a new place of this status ("vacant": an emergency one)
+    place: str = "occupied"  # {plid}: a new place of this status ("vacant": an emergency one);
+    # {vid}: how far the household went in a new vacancy's protocol (tests/test_access_matrix.py)
 
 
 def _policy() -> dict[str, Any]:
@@ -57,7 +59,40 @@ def _assignment() -> dict[str, Any]:
     return {"household_id": "{hid}", "reason": "appel au 115"}
 
 
+def _measure_service() -> dict[str, Any]:
+    return {"departement": "75", "kind": "asll", "operator": "ASLL Paris", "capacity": 20}
+
+
+def _intensity() -> dict[str, Any]:
+    return {"intensity": "intensif"}
+
+
+def _service_ref() -> dict[str, Any]:  # mobilise, or transfer to, a new AVDL service
+    return {"service_id": "{msid}"}
+
+
+def _end() -> dict[str, Any]:
+    return {"reason": "autre", "detail": f"{hunt.SECRET}fin de mesure"}
+
+
+def _proposal() -> dict[str, Any]:
+    return {"household_id": "{hid}"}
+
+
+def _yes() -> dict[str, Any]:
+    return {"answer": "acceptee"}
+
+
+def _expired() -> dict[str, Any]:
+    return {"answer": "refusee", "refusal_reason": "orientation_expiree"}
+
+
+def _admitted() -> dict[str, Any]:
+    return {"admitted_on": clock.now().date().isoformat()}
+
+
 H = "/households/{hid}"
+VP = "/vacancies/{vid}/proposals/{hid}"  # {vid}: a vacancy of hunt.STRUCTURE, {hid} at `place`
 ROUTES = [
     Route("POST", "/households", P.REPORT, hunt.first_contact, CREATE),
     Route("POST", f"{H}/flash-evaluation", P.FLASH, hunt.flash, "reported"),
@@ -119,6 +154,21 @@ ROUTES = [
     Route("GET", "/offer?departement=75", P.OFFER_READ),
     Route("GET", "/offer/emergency", P.EMERGENCY_SHELTER),
     Route("POST", "/places/{plid}/assign", P.EMERGENCY_SHELTER, _assignment, "reported", "vacant"),
+    Route("GET", "/vacancies", P.OFFER_READ),
+    Route("GET", "/vacancies/{vid}", P.OFFER_READ, place="vacancy"),
+    Route("POST", "/vacancies/{vid}/proposals", P.ORIENTATION, _proposal, "commission", "vacancy"),
+    Route("POST", f"{VP}/structure-answer", P.OFFER_DECLARE, _yes, "commission", "proposed"),
+    Route("POST", f"{VP}/household-answer", P.ORIENTATION_RESPONSE, _yes, "commission", "agreed"),
+    Route("POST", f"{VP}/withdrawal", P.ORIENTATION, _expired, "commission", "proposed"),
+    Route("POST", f"{VP}/admission", P.ADMISSION, _admitted, "commission", "accepted"),
+    Route("POST", "/measure-services", P.OFFER_MANAGE, _measure_service),
+    Route("GET", "/measure-services?kind=avdl", P.MEASURES_READ),
+    Route("GET", f"{H}/measures", P.MEASURES_READ, None, RICH),
+    # {msid}: a new AVDL service of 75; {mid}: an active AVDL measure of the household.
+    Route("POST", f"{H}/measures", P.MEASURES_MANAGE, _service_ref, "admitted"),
+    Route("POST", "/measures/{mid}/intensity", P.MEASURES_MANAGE, _intensity, "admitted"),
+    Route("POST", "/measures/{mid}/transfer", P.MEASURES_MANAGE, _service_ref, "admitted"),
+    Route("POST", "/measures/{mid}/end", P.MEASURES_MANAGE, _end, "admitted"),
 ]
 
 
@@ -126,4 +176,5 @@ def template(route: Route) -> tuple[str, str]:
     path = route.path.split("?")[0].replace("{hid}", "{household_id}").replace("/75", "/{dep}")
     path = path.replace("{pid}", "{person_id}").replace("{uid}", "{user_id}")
     path = path.replace("{sid}", "{structure_id}").replace("{plid}", "{place_id}")
+    path = path.replace("{mid}", "{measure_id}").replace("{vid}", "{vacancy_id}")
     return route.method, path.replace("{dep}", "{departement}")

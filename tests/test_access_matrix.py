@@ -22,9 +22,10 @@ from api.main import create_app
 from api.permissions import MATRIX, Permission
 from models.audit import AuditEvent
 from models.users import Role
-from tests import hunt, offer_fixtures
+from tests import hunt, measure_fixtures, offer_fixtures
 from tests.conftest import login, ok, running_worker
 from tests.matrix_routes import CREATE, NONE, PUBLIC, RICH, ROUTES, Route, template
+from tests.pathway_helpers import eventually
 
 
 def test_every_route_is_in_the_matrix() -> None:
@@ -96,6 +97,10 @@ async def backend(dev_env, settings, engine, tmp_path_factory) -> AsyncIterator[
         ]
         for path, body in hunt.RICH:
             ok(await http.post(f"/households/{backend.rich}/{path}", json=body))
+        for kind in ("empp", "act"):  # measures whose kind reveals health
+            service = measure_fixtures.service(engine, kind)
+            mobilised = {"service_id": service, "intensity": "intensif"}
+            ok(await http.post(f"/households/{backend.rich}/measures", json=mobilised), 201)
         for residential, steps in hunt.VARIANTS:
             hid = await backend.household("reported", residential)
             for path, body in steps:
@@ -118,19 +123,54 @@ async def _target(backend: Backend, route: Route, variant: str | None) -> str | 
     return await backend.household(route.stage)
 
 
-def _body(route: Route, hid: str | None) -> dict[str, Any] | None:
+def _body(route: Route, hid: str | None, engine: Any) -> dict[str, Any] | None:
     body = route.body() if route.body else None
-    return {k: hid if v == "{hid}" else v for k, v in body.items()} if body else body
+    if not body:
+        return body
+    fill: dict[str, Any] = {"{hid}": hid}
+    if "{msid}" in body.values():  # a new AVDL service of 75
+        fill["{msid}"] = measure_fixtures.service(engine)
+    return {k: fill.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
 
 
-async def _url(backend: Backend, route: Route, hid: str | None) -> str:
+# How far a household goes in a vacancy's protocol before the route is called.
+PROTOCOL = ["vacancy", "proposed", "agreed", "accepted"]
+
+
+async def _vacancy(backend: Backend, step: str, hid: str | None) -> str:
+    """A new vacancy of hunt.STRUCTURE (a CHRS), the household brought to `step` in it."""
+    _, place = offer_fixtures.place(backend.engine, "occupied")
+    http = backend.http
+    ok(await http.post(f"/places/{place}/vacancy", json={}))
+    vid = f"vacance-{place}-1"
+
+    async def opened() -> None:
+        assert (await http.get(f"/vacancies/{vid}")).status_code == 200
+
+    await eventually(opened)
+    reached = PROTOCOL.index(step) if hid else 0
+    url = f"/vacancies/{vid}/proposals"
+    if reached >= 1:
+        ok(await http.post(url, json={"household_id": hid}))
+    if reached >= 2:
+        ok(await http.post(f"{url}/{hid}/structure-answer", json={"answer": "acceptee"}))
+    if reached >= 3:
+        ok(await http.post(f"{url}/{hid}/household-answer", json={"answer": "acceptee"}))
+    return vid
+
+
+async def _url(backend: Backend, route: Route, hid: str | None, prepare: bool = True) -> str:
     url = route.path.replace("{hid}", hid or "")
+    if "{vid}" in url:  # refused or across the line: a vacancy without proposals
+        url = url.replace("{vid}", await _vacancy(backend, route.place, hid if prepare else None))
     if "{pid}" in url:
         detail = ok(await backend.http.get(f"/households/{hid}"))
         url = url.replace("{pid}", str(detail["members"][0]["id"]))
     if "{sid}" in url or "{plid}" in url:
         structure, place = offer_fixtures.place(backend.engine, route.place)
         url = url.replace("{sid}", str(structure)).replace("{plid}", str(place))
+    if "{mid}" in url:  # an active AVDL measure of the household
+        url = url.replace("{mid}", str(measure_fixtures.measure(backend.engine, hid or "")))
     if "{uid}" in url:
         user = create_user(backend.engine, f"cible-{uuid.uuid4().hex[:8]}", None, ["referent"], [])
         url = url.replace("{uid}", str(user.id))
@@ -145,9 +185,9 @@ async def _check(
     backend: Backend, http: httpx.AsyncClient, role: Role, route: Route, hid: str | None
 ) -> None:
     where = f"{role.value} {route.method} {route.path} ({hid})"
-    url = await _url(backend, route, hid)
+    url = await _url(backend, route, hid, prepare=route.permission in MATRIX[role])
     before = backend.audit_rows()
-    r = await http.request(route.method, url, json=_body(route, hid))
+    r = await http.request(route.method, url, json=_body(route, hid, backend.engine))
     if route.permission not in MATRIX[role]:
         assert r.status_code == 403 and "Accès refusé" in r.json()["detail"], where
         return
@@ -190,8 +230,9 @@ async def test_matrix(role: Role, backend: Backend, settings, engine) -> None:
             for variant in variants:
                 await _check(backend, h, role, route, await _target(backend, route, variant))
             # Across the line: nothing found, nothing said (the rich household is in 75).
-            url = await _url(backend, route, backend.rich)
-            r = await foreign.request(route.method, url, json=_body(route, backend.rich))
+            url = await _url(backend, route, backend.rich, prepare=False)
+            body = _body(route, backend.rich, backend.engine)
+            r = await foreign.request(route.method, url, json=body)
             if "{hid}" in route.path and route.permission in MATRIX[role]:
                 assert r.status_code == 404 or r.json() == [], f"{role} 93 {route.path}"
             if r.status_code < 300 and r.content:

@@ -22,12 +22,13 @@ from tests import factories
 from tests.conftest import new_id
 from tests.pathway_helpers import body, eventually
 from workflows.pathway import PathwayWorkflow, workflow_id
+from workflows.vacancy import VacancyWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=[PathwayWorkflow], data_converter=DATA_CONVERTER)
+    return Replayer(workflows=[PathwayWorkflow, VacancyWorkflow], data_converter=DATA_CONVERTER)
 
 
 def recorded_workflow_id(text: str) -> str:

@@ -8,8 +8,9 @@ Schemathesis calls the app synchronously, from an event loop thread of its own; 
 worker therefore runs in another thread with its own loop and client, and the app connects its
 client in the loop it is called from. Path and query ids point at real households half of the
 time (households at every stage, from reported to admitted), so answers beyond 404 are checked
-too. DELETE (erasure, for good) draws from households of its own, so it runs for real without
-emptying the others. Generation is seeded and derandomized: the same requests on every run.
+too; measure ids point at the accompaniment measures of those households, or at none. DELETE
+(erasure, for good) draws from households of its own, so it runs for real without emptying the
+others. Generation is seeded and derandomized: the same requests on every run.
 
 Under pytest 9.2, schemathesis (4.32) gives every operation the same node id: the operation is
 in each failure's title, not in the short summary.
@@ -82,6 +83,7 @@ class Households:
     live: list[str] = field(default_factory=list)  # at various stages, for every operation
     doomed: list[str] = field(default_factory=list)  # only for DELETE: erasure is for good
     persons: list[tuple[str, int]] = field(default_factory=list)  # (household, person) pairs
+    measures: list[int] = field(default_factory=list)  # accompaniment measures of `live` ones
 
 
 POOL = Households()  # filled by `backend` before the first case is drawn
@@ -159,9 +161,18 @@ class Backend:
                 self.households.live.append(hid)
                 members = ok(await http.get(f"/households/{hid}"))["members"]
                 self.households.persons += [(hid, m["id"]) for m in members]
+                if depth >= 2:  # evaluated: an accompaniment measure may be mobilised
+                    self.households.measures.append(await _measure(http, hid))
             for _ in range(2):
                 created = await http.post("/households", json=factories.first_contact("75"))
                 self.households.doomed.append(ok(created, 201)["household_id"])
+
+
+async def _measure(http: httpx.AsyncClient, hid: str) -> int:
+    body = {"departement": "75", "kind": "avdl", "operator": "AVDL", "capacity": 10}
+    service = ok(await http.post("/measure-services", json=body), 201)["id"]
+    mobilised = await http.post(f"/households/{hid}/measures", json={"service_id": service})
+    return int(ok(mobilised, 201)["measure"]["id"])
 
 
 @pytest.fixture(scope="module")
@@ -195,8 +206,18 @@ def _known(context: Any) -> list[str]:
     return POOL.doomed if context.operation.method.upper() == "DELETE" else POOL.live
 
 
+def _measure_ids(path: dict[str, Any]) -> Any:
+    """A well-formed measure id points at a measure of the pool, or at none: a measure of another
+    test module's household would wait on a pathway whose worker is gone (a 503 after 30 s)."""
+    ids = st.sampled_from(POOL.measures).map(lambda mid: {**path, "measure_id": mid})
+    return st.one_of(st.just({**path, "measure_id": 2**31 - 1}), ids)
+
+
 @schema.hook
 def flatmap_path_parameters(context: Any, path: dict[str, Any] | None) -> Any:
+    measure = path.get("measure_id") if path else None
+    if path and POOL.measures and isinstance(measure, int) and 1 <= measure < 2**31:
+        return _measure_ids(path)
     # Half of the well-formed ids point at a real household (or a real person of one); a
     # malformed id is left as generated: the request must still be refused. (Explicit examples
     # are drawn at collection, before the pool is filled: they keep their ids.)
@@ -232,4 +253,7 @@ def test_api_conforms_to_its_spec(
 ) -> None:
     if case.path in REVOKING:  # would revoke the shared token: an account of its own
         auth = login(backend.settings, backend.engine, ["coordinateur"], ["75", "93"])
+    measure = (case.path_parameters or {}).get("measure_id")
+    if isinstance(measure, int) and 1 <= measure < 2**31 and measure not in POOL.measures:
+        case.path_parameters["measure_id"] = 2**31 - 1  # explicit examples too (_measure_ids)
     case.call_and_validate(app=app, headers=auth)

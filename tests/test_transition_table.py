@@ -43,6 +43,7 @@ EXPECTED: dict[Stage | None, dict[Action, Stage]] = {
         A.COMMISSION_DECISION: S.COMMISSION,
         A.IN_DEPTH_EVALUATION: S.IN_DEPTH_EVALUATED,
         A.REVIEW: S.IN_DEPTH_EVALUATED,
+        A.ACCOMPANIMENT_CHANGE: S.IN_DEPTH_EVALUATED,
         A.EXIT: S.CLOSED,
     },
     S.COMMISSION: {
@@ -50,6 +51,7 @@ EXPECTED: dict[Stage | None, dict[Action, Stage]] = {
         A.ORIENTATION: S.ORIENTATION_PROPOSED,
         A.IN_DEPTH_EVALUATION: S.COMMISSION,
         A.REVIEW: S.COMMISSION,
+        A.ACCOMPANIMENT_CHANGE: S.COMMISSION,
         A.EXIT: S.CLOSED,
     },
     S.ORIENTATION_PROPOSED: {
@@ -59,6 +61,7 @@ EXPECTED: dict[Stage | None, dict[Action, Stage]] = {
         A.HOUSING: S.HOUSED,
         A.IN_DEPTH_EVALUATION: S.ORIENTATION_PROPOSED,
         A.REVIEW: S.ORIENTATION_PROPOSED,
+        A.ACCOMPANIMENT_CHANGE: S.ORIENTATION_PROPOSED,
         A.EXIT: S.CLOSED,
     },
     S.ADMITTED: {
@@ -66,6 +69,7 @@ EXPECTED: dict[Stage | None, dict[Action, Stage]] = {
         A.HOUSING: S.HOUSED,
         A.IN_DEPTH_EVALUATION: S.ADMITTED,
         A.REVIEW: S.ADMITTED,
+        A.ACCOMPANIMENT_CHANGE: S.ADMITTED,
         A.EXIT: S.CLOSED,
     },
     S.HOUSED: {
@@ -73,6 +77,7 @@ EXPECTED: dict[Stage | None, dict[Action, Stage]] = {
         A.IN_DEPTH_EVALUATION: S.HOUSED,
         A.REVIEW: S.HOUSED,
         A.LANDLORD_SOLICITATION: S.HOUSED,
+        A.ACCOMPANIMENT_CHANGE: S.HOUSED,
         A.EXIT: S.CLOSED,
     },
     S.FOLLOW_UP: {
@@ -80,6 +85,7 @@ EXPECTED: dict[Stage | None, dict[Action, Stage]] = {
         A.IN_DEPTH_EVALUATION: S.FOLLOW_UP,
         A.REVIEW: S.FOLLOW_UP,
         A.LANDLORD_SOLICITATION: S.FOLLOW_UP,
+        A.ACCOMPANIMENT_CHANGE: S.FOLLOW_UP,
         A.EXIT: S.CLOSED,
     },
     S.CLOSED: {},

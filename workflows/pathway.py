@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from models.decisions import DeadlineDurations, Effects, Evaluation
     from models.failures import Failure
     from models.pathway import (
+        PATHWAY_UPDATE,
         Action,
         ActionInput,
         ApplyActionInput,
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         PurgeInput,
         Stage,
         add_duration,
+        pathway_workflow_id,
     )
     from models.schemas import ActionRefused
     from models.transitions import ON_EXPIRY, allowed_actions, next_stage
@@ -46,8 +48,7 @@ RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again 
 PLANNING_ERRORS = (ArithmeticError, ValueError, TypeError, KeyError)
 
 
-def workflow_id(household_id: str) -> str:
-    return f"parcours-{household_id}"
+workflow_id = pathway_workflow_id
 
 
 @workflow.defn(name="PathwayWorkflow")
@@ -102,7 +103,7 @@ class PathwayWorkflow:
     def state_query(self) -> PathwayState:
         return self.state
 
-    @workflow.update
+    @workflow.update(name=PATHWAY_UPDATE)
     async def act(self, inp: ActionInput) -> PathwayState:
         async with self.lock:
             if inp.submission_id is not None and inp.submission_id in self.recent:
@@ -148,7 +149,8 @@ class PathwayWorkflow:
         state = self.state
         before = state.stage if self.started else None
         after = next_stage(before, inp.action)
-        kept, to_arm = planning.deadline_plan(state.deadlines, inp.action, before, after)
+        changed = inp.accompaniment_intensity not in (None, state.accompaniment_intensity)
+        kept, to_arm = planning.deadline_plan(state.deadlines, inp.action, before, after, changed)
         new = planning.after_action(state, inp, before, after)
         evaluation: Evaluation | None = None
         facts: RuleFacts | None = None

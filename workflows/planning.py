@@ -45,6 +45,7 @@ EVENT_OF: dict[Action, Event] = {
     Action.REVIEW: Event.REVIEW_RECORDED,
     Action.LANDLORD_SOLICITATION: Event.LANDLORD_SOLICITATION,
     Action.EXIT: Event.EXIT,
+    Action.ACCOMPANIMENT_CHANGE: Event.ACCOMPANIMENT_CHANGED,
 }
 
 
@@ -80,11 +81,23 @@ def expiry_action(expiry: Expiry, now: datetime) -> ActionInput:
 
 
 def deadline_plan(
-    deadlines: list[Deadline], action: Action, before: Stage | None, after: Stage
+    deadlines: list[Deadline],
+    action: Action,
+    before: Stage | None,
+    after: Stage,
+    intensity_changed: bool = False,
 ) -> tuple[list[Deadline], set[DeadlineKind]]:
-    """Deadlines kept (still awaited in the new stage, not cleared) and kinds to arm."""
+    """Deadlines kept (still awaited in the new stage, not cleared) and kinds to arm. A deadline
+    an action re-arms without clearing it (transitions.REARMS) moves only when the
+    accompaniment intensity changed, and only while it is not missed."""
     waited = STAGE_DEADLINES.get(after, frozenset())
-    kept = [d for d in deadlines if d.kind in waited and d.kind not in CLEARS.get(action, ())]
+    cleared = CLEARS.get(action, frozenset())
+    moved = REARMS.get(action, frozenset()) - cleared if intensity_changed else frozenset()
+    kept = [
+        d
+        for d in deadlines
+        if d.kind in waited and d.kind not in cleared and (d.missed or d.kind not in moved)
+    ]
     to_arm = set(waited) if after != before else set()
     to_arm = (to_arm | REARMS.get(action, frozenset())) & waited
     return kept, to_arm - {d.kind for d in kept}
@@ -130,6 +143,7 @@ def after_action(
             ),
             "encountered_at": state.encountered_at or inp.occurred_at,
             "facts": {**state.facts, **inp.facts},
+            "measures": list(state.measures if inp.measures is None else inp.measures),
             "exit_situation": inp.exit_situation if after is Stage.CLOSED else None,
             "admitted_at": inp.occurred_at if inp.action is Action.ADMISSION else state.admitted_at,
             "housed_at": inp.occurred_at if inp.action is Action.HOUSING else state.housed_at,

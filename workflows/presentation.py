@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+from models.measures import MeasureKind
 from models.pathway import PathwayState
 
 
@@ -78,6 +79,15 @@ def current_details(state: PathwayState) -> str:
         lines.append(f"**Référents thématiques** : {', '.join(state.thematic_referents)}")
     if state.flags:
         lines.append(f"**Signalements** : {', '.join(state.flags)}")
+    if state.measures:
+        kinds = MeasureKind._value2member_map_
+        named = [
+            m.label if isinstance(m := kinds.get(c), MeasureKind) else c for c in state.measures
+        ]
+        lines.append(
+            f"**Mesures d'accompagnement** : {', '.join(named)} "
+            f"(intensité {state.accompaniment_intensity.label})"
+        )
     if state.last_decisions:
         fired = ", ".join(sorted({d.rule_id for d in state.last_decisions}))
         lines.append(f"**Dernières règles appliquées** : {fired}")

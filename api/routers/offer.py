@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from activities import audit
-from api import offer
+from api import offer, vacancies
 from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.security import Principal, require
-from api.state import EngineDep
+from api.state import EngineDep, SettingsDep, TemporalDep
 from models.offer import (
     EMERGENCY_KINDS,
     Funding,
@@ -166,25 +166,41 @@ async def list_places(
     return await _read(engine, work)
 
 
-def _declare(allowed: set[PlaceStatus], to: PlaceStatus) -> Any:
+def _declare(allowed: set[PlaceStatus], to: PlaceStatus, restarts: bool = False) -> Any:
+    """The place becomes vacant, then its vacancy's protocol starts (not for emergency places:
+    the 115 assigns those directly). `restarts`: declared again, a vacancy whose protocol never
+    started starts it."""
+
     async def endpoint(
         place_id: PlaceId,
         body: StatusChange,
         engine: EngineDep,
+        settings: SettingsDep,
+        client: TemporalDep,
         who: Declarer,
     ) -> PlaceView:
         def work(session: Session) -> PlaceView:
-            offer.move(session, who, place_id, allowed, to, body.reason)
+            offer.move(session, who, place_id, allowed, to, body.reason, at=body.occurred_at)
             return offer.view(*offer.place_for(session, who, place_id))
 
-        return await _write(engine, work)
+        queue = settings.temporal_task_queue
+        try:
+            view = await _write(engine, work)
+        except ApiError as refused:  # already vacant: its protocol may never have started
+            if refused.status != 409 or not restarts:
+                raise
+            if not await vacancies.never_started(client, engine, place_id):
+                raise
+            view = await _read(engine, lambda s: offer.view(*offer.place_for(s, who, place_id)))
+        await vacancies.open_protocol(client, queue, engine, place_id)
+        return view
 
     return endpoint
 
 
 router.add_api_route(
     "/places/{place_id}/vacancy",
-    _declare({S.OCCUPIED, S.UNAVAILABLE}, S.VACANT),
+    _declare({S.OCCUPIED, S.UNAVAILABLE}, S.VACANT, restarts=True),
     methods=["POST"],
     response_model=PlaceView,
     responses=ERRORS,

@@ -18,6 +18,7 @@ from api.routers.records import RECORDS, _dump
 from api.security import Principal, household_for, require
 from api.state import BookDep, EngineDep, TemporalDep
 from models.audit import AuditEvent, AuditNote, Rectification
+from models.measures import Measure
 from models.records import Household, Person
 from models.schemas import BirthYear, JsonTypes
 from models.vocab import Sex
@@ -155,6 +156,10 @@ async def export(
                     _dump(r)
                     for r in session.exec(select(table).where(table.household_id == household_id))
                 ]
+            out["mesures"] = [
+                _dump(m)
+                for m in session.exec(select(Measure).where(Measure.household_id == household_id))
+            ]
             out["rectifications"] = [
                 _dump(r)
                 for r in session.exec(

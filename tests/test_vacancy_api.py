@@ -1,0 +1,140 @@
+"""The vacancy protocol through the real API on a real dev server (issue 10, « Done when »): a
+manager declares a vacancy, the coordinator proposes a household, the manager refuses with a
+reason, the next household is proposed, accepts and is admitted on a date — in both workflows,
+the timeline and the live count. Requirements, late and unmotivated answers, and two
+coordinators proposing at once are refused with the reason, nothing changed."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from api import examples
+from core import clock
+from tests.conftest import login, ok, running_worker
+from tests.pathway_helpers import eventually
+from workflows import search_attributes as sa
+
+
+@pytest.fixture
+async def worked(dev_env, queue_settings, engine) -> AsyncIterator[None]:
+    queue = queue_settings.temporal_task_queue
+    async with running_worker(dev_env.client, queue_settings, engine, queue):
+        yield
+
+
+def _as(http: httpx.AsyncClient, headers: dict[str, str]) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=http._transport, base_url=http.base_url, headers=headers, timeout=30
+    )
+
+
+async def _at_commission(http: httpx.AsyncClient, **first: Any) -> str:
+    created = ok(await http.post("/households", json=examples.first_contact(**first)), 201)
+    hid = created["household_id"]
+    for path, body in (
+        ("flash-evaluation", examples.flash()),
+        ("in-depth-evaluation", examples.in_depth()),
+        ("commission-decision", examples.commission()),
+    ):
+        ok(await http.post(f"/households/{hid}/{path}", json=body))
+    return hid
+
+
+async def _vacancy(http: httpx.AsyncClient, name: str, **structure: Any) -> tuple[int, str]:
+    body = {"name": name, "departement": "75", "kind": "chrs", "commune": "75056", **structure}
+    sid = ok(await http.post("/structures", json=body), 201)["id"]
+    place = {"label": "Chambre 3", "status": "occupied"}
+    pid = ok(await http.post(f"/structures/{sid}/places", json=place), 201)["id"]
+    ok(await http.post(f"/places/{pid}/vacancy", json={"reason": "fin de séjour"}))
+
+    async def opened() -> str:
+        found = ok(await http.get("/vacancies", params={"place_id": pid}))
+        assert len(found) == 1, found  # the workflow writes its row first
+        vacancy = found[0]
+        assert vacancy["step"] == "vacance_attente_proposition"
+        return str(vacancy["id"])
+
+    return pid, await eventually(opened)
+
+
+async def _stage(http: httpx.AsyncClient, hid: str) -> str:
+    return str(ok(await http.get(f"/households/{hid}/pathway"))["stage"])
+
+
+async def test_vacancy_refusal_next_household_admission(http, worked, settings, engine, dev_env):
+    name = f"CHRS Les Tilleuls {uuid.uuid4().hex[:6]}"
+    pid, vid = await _vacancy(http, name)
+    first, second = await _at_commission(http), await _at_commission(http)
+    manager = _as(http, login(settings, engine, ["gestionnaire"], ["75"], [name]))
+    stranger = _as(http, login(settings, engine, ["gestionnaire"], ["75"], ["Autre CHRS"]))
+    async with manager, stranger:
+        assert (await stranger.get(f"/vacancies/{vid}")).status_code == 404
+
+        answer = ok(await http.post(f"/vacancies/{vid}/proposals", json={"household_id": first}))
+        assert [p["status"] for p in answer["proposals"]] == ["attente_structure"]
+        assert await _stage(http, first) == "orientation_proposed"
+        place = ok(await http.get("/places", params={"status": "proposed"}))
+        assert pid in [p["id"] for p in place]
+
+        url = f"/vacancies/{vid}/proposals/{first}"
+        unmotivated = await manager.post(f"{url}/structure-answer", json={"answer": "refusee"})
+        assert unmotivated.status_code == 422 and "motivé" in unmotivated.text
+        other = {"answer": "refusee", "refusal_reason": "autre"}
+        assert (await manager.post(f"{url}/structure-answer", json=other)).status_code == 422
+        wrong = {"answer": "refusee", "refusal_reason": "localisation"}  # the household's
+        assert (await manager.post(f"{url}/structure-answer", json=wrong)).status_code == 422
+        refusal = {"answer": "refusee", "refusal_reason": "public_non_correspondant"}
+        answer = ok(await manager.post(f"{url}/structure-answer", json=refusal))
+        (refused,) = answer["proposals"]
+        assert refused["status"] == "refusee" and refused["consequence"] == "conserve_anciennete"
+        assert await _stage(http, first) == "commission"
+        assert answer["step"] == "vacance_attente_proposition"
+
+        ok(await http.post(f"/vacancies/{vid}/proposals", json={"household_id": second}))
+        url = f"/vacancies/{vid}/proposals/{second}"
+        ok(await manager.post(f"{url}/structure-answer", json={"answer": "acceptee"}))
+        ok(await http.post(f"{url}/household-answer", json={"answer": "acceptee"}))
+        early = await manager.post(f"/vacancies/{vid}/proposals/{first}/admission", json={})
+        assert early.status_code == 422
+        admitted = {"admitted_on": clock.now().date().isoformat()}
+        answer = ok(await manager.post(f"{url}/admission", json=admitted))
+        assert answer["step"] == "vacance_pourvue" and answer["filled_by"] == second
+        # The Temporal UI: filled, no deadline left (the time-skipping server cannot show this).
+        found = (await dev_env.client.get_workflow_handle(vid).describe()).typed_search_attributes
+        assert found[sa.STAGE] == "vacance_pourvue" and sa.NEXT_DEADLINE not in found
+        assert await _stage(http, second) == "admitted"
+        (row,) = [p for p in ok(await http.get("/places")) if p["id"] == pid]
+        assert row["status"] == "occupied"
+        again = await http.post(f"/vacancies/{vid}/proposals", json={"household_id": first})
+        assert again.status_code == 409 and "Rien n'a été modifié" in again.text
+
+        timeline = ok(await http.get(f"/households/{second}"))["timeline"]
+        actions = [e["action"] for e in timeline]
+        for action in ("orientation", "accept_orientation", "admission"):
+            assert action in actions, actions
+
+
+async def test_requirements_and_two_coordinators_at_once(http, worked, settings, engine):
+    name = f"CHRS Familles {uuid.uuid4().hex[:6]}"
+    families = [{"fact": "has_children", "rule": "must"}]
+    _, vid = await _vacancy(http, name, requirements=families)
+    alone = await _at_commission(http)
+    r = await http.post(f"/vacancies/{vid}/proposals", json={"household_id": alone})
+    assert r.status_code == 409 and "has_children" in r.json()["detail"], r.text
+    assert await _stage(http, alone) == "commission"  # nothing changed
+
+    _, vid = await _vacancy(http, f"CHRS Tous publics {uuid.uuid4().hex[:6]}")
+    a, b = await _at_commission(http), await _at_commission(http)
+    other = _as(http, login(settings, engine, ["coordinateur"], ["75"]))
+    async with other:
+        answers = await asyncio.gather(
+            http.post(f"/vacancies/{vid}/proposals", json={"household_id": a}),
+            other.post(f"/vacancies/{vid}/proposals", json={"household_id": b}),
+        )
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    loser = a if answers[0].status_code == 409 else b
+    assert await _stage(http, loser) == "commission"
