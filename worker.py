@@ -12,6 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.consistency import ConsistencyActivities
 from activities.housekeeping import run_periodically
 from activities.pathway import PathwayActivities
+from activities.release import ReleaseActivities
 from activities.vacancy import VacancyActivities
 from core.db import get_engine
 from core.logging import configure_logging, log
@@ -20,9 +21,10 @@ from core.temporal import connect
 from rules.isolated import shared_policies
 from workflows.consistency import ConsistencyCheckWorkflow, ensure_daily_check_schedule
 from workflows.pathway import PathwayWorkflow
+from workflows.release import EmergencyReleaseWorkflow, ensure_release_schedule
 from workflows.vacancy import VacancyWorkflow
 
-WORKFLOWS = [PathwayWorkflow, VacancyWorkflow, ConsistencyCheckWorkflow]
+WORKFLOWS = [PathwayWorkflow, VacancyWorkflow, ConsistencyCheckWorkflow, EmergencyReleaseWorkflow]
 # Our deterministic helper modules are loaded once, not again in each workflow's sandbox.
 RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
     "models",
@@ -44,6 +46,7 @@ def build_worker(
     acts = PathwayActivities(engine=engine, policies=policies)
     checks = ConsistencyActivities(engine=engine, settings=settings)
     protocol = VacancyActivities(engine=engine, policies=policies, client=client)
+    release = ReleaseActivities(engine=engine, policies=policies)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -60,6 +63,7 @@ def build_worker(
             protocol.record_vacancy,
             protocol.record_stall,
             protocol.send_pathway_action,
+            release.release_night_places,
         ],
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
@@ -73,6 +77,7 @@ async def main() -> None:
     settings.require_secrets()  # none missing outside development (weak ones: Settings)
     client = await connect(settings)
     await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
+    await ensure_release_schedule(client, settings.temporal_task_queue)  # the night's places
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
         worker = build_worker(client, settings, get_engine(), executor)
         log.info(

@@ -11,6 +11,7 @@ from api.routers import (
     auth,
     codec,
     docs,
+    emergency,
     health,
     households,
     measures,
@@ -79,6 +80,7 @@ def create_app(
     routers = (
         households,
         offer,
+        emergency,
         vacancies,
         measures,
         records,

@@ -108,6 +108,23 @@ def move(
     )
 
 
+def note(
+    session: Session, principal: Principal, place: Place, structure: Structure, what: str
+) -> None:
+    """The audit row of a change to a place that keeps its status (a prolongation)."""
+    audit.record(
+        session.get_bind(),  # type: ignore[arg-type]
+        actor=f"agent-{principal.user_id}",
+        action="écriture",
+        record="place",
+        purpose=f"place {place.id} ({structure.name}) : {what}",
+        household_id=place.household_id,
+        fields=["held_until"],
+        departement=structure.departement,
+        session=session,
+    )
+
+
 def assign(session: Session, principal: Principal, place_id: int, household_id: str) -> None:
     """Emergency shelter without a commission: the 115 gives a free emergency place to a
     reported household; the place becomes occupied, the household's timeline says so."""

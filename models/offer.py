@@ -120,6 +120,8 @@ class Place(SQLModel, table=True):
     status: PlaceStatus = code(PlaceStatus.VACANT, index=True)
     status_since: datetime = when(default_factory=now)
     household_id: str | None = Field(default=None, max_length=36)
+    # Emergency shelter: kept past the morning's release until this day (a prolongation).
+    held_until: date | None = None
     address: str | None = Field(default=None, max_length=200)
     rent: int | None = None
     charges: int | None = None

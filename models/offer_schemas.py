@@ -106,6 +106,11 @@ class Assignment(Body):
     reason: Reason = ""
 
 
+class Prolongation(Body):
+    until: date = Field(description="la place reste attribuée jusqu'à ce jour inclus")
+    reason: Reason = ""
+
+
 class StatusChangeView(BaseModel):
     at: Moment
     actor: str

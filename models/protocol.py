@@ -139,6 +139,9 @@ class ProtocolDelays(BaseModel):
     household_answer: str = Field("P5D", description="délai de réponse du ménage")
     admission: str = Field("P15D", description="délai entre acceptation et admission")
     escalation: str = Field("P3D", description="délai avant d'alerter la coordination")
+    night_release: str | None = Field(
+        None, description="urgence : heure (HH:MM, Paris) où les places de la nuit sont libérées"
+    )
 
 
 class ConsequenceRule(BaseModel):

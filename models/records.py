@@ -53,6 +53,7 @@ class TimelineKind(Coded):
     DEADLINE_MISSED = "deadline_missed", "échéance dépassée"
     ESCALATION = "escalation", "échéance toujours dépassée après le délai d'escalade"
     EMERGENCY_SHELTER = "emergency_shelter", "mise à l'abri en urgence (sans commission)"
+    SHELTER_RELEASED = "shelter_released", "fin de la mise à l'abri (libération du matin)"
 
     @classmethod
     def of(cls, action: Action) -> "TimelineKind":

@@ -21,6 +21,10 @@ HouseholdId = Field(min_length=36, max_length=36, description="identifiant du m�
 
 
 class ProposalCreate(Body):
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={"examples": [{"household_id": "3f0b6c1e-6a51-4d3e-9c2a-1b2c3d4e5f60"}]},
+    )
     household_id: str = HouseholdId
     proposed_at: Moment | None = Field(
         None, description="quand la proposition a été faite, si saisie après coup"
@@ -29,6 +33,21 @@ class ProposalCreate(Body):
 
 class AnswerCreate(Body):
     """Une réponse à une proposition ; la partie qui répond est celle de la route."""
+
+    model_config = SQLModelConfig(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"answer": "acceptee"},
+                {"answer": "refusee", "refusal_reason": "public_non_correspondant"},
+                {
+                    "answer": "refusee",
+                    "refusal_reason": "autre",
+                    "refusal_detail": "travaux dans la chambre jusqu'à la fin du mois",
+                },
+            ]
+        },
+    )
 
     answer: OrientationAnswer = Field(description=OrientationAnswer.describe())
     refusal_reason: RefusalReason | None = Field(None, description=RefusalReason.describe())
@@ -52,6 +71,9 @@ class AnswerCreate(Body):
 
 
 class AdmissionCreate(Body):
+    model_config = SQLModelConfig(
+        extra="forbid", json_schema_extra={"examples": [{"admitted_on": "2026-12-07"}]}
+    )
     admitted_on: date = Field(description="date d'entrée dans la place")
 
 

@@ -7,6 +7,7 @@ kind entry ← département default ← département kind entry; consequences: n
 per reason (a reason listed nowhere keeps seniority: ProtocolTerms.consequence).
 """
 
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -49,6 +50,7 @@ DELAY_TOO_LONG = (
 )
 PARK_TOO_LONG = "la durée « {value} » dépasse un an : une mise en attente dure un an au plus"
 MIN_HOUSEHOLDS, MAX_HOUSEHOLDS = 1, 5
+CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DURATIONS = ("propose", "manager_answer", "household_answer", "admission", "escalation")
 
 
@@ -62,8 +64,9 @@ class _DelayEntry(BaseModel):
     household_answer: str | None = None
     admission: str | None = None
     escalation: str | None = None
+    night_release: str | None = None
 
-    @field_validator(*DURATIONS, "households_per_unit", mode="before")
+    @field_validator(*DURATIONS, "households_per_unit", "night_release", mode="before")
     @classmethod
     def _given(cls, value: Any) -> Any:
         if value is None:
@@ -74,6 +77,13 @@ class _DelayEntry(BaseModel):
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value, MAX_DELAY, DELAY_TOO_LONG)
+        return value
+
+    @field_validator("night_release")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not CLOCK_TIME.match(value):
+            raise ValueError(f"« {value} » : une heure HH:MM est attendue (ex. 09:00)")
         return value
 
     @field_validator("households_per_unit")

@@ -75,6 +75,10 @@ def _end() -> dict[str, Any]:
     return {"reason": "autre", "detail": f"{hunt.SECRET}fin de mesure"}
 
 
+def _night() -> dict[str, Any]:
+    return {"until": clock.now().date().isoformat(), "reason": "rendez-vous médical"}
+
+
 def _proposal() -> dict[str, Any]:
     return {"household_id": "{hid}"}
 
@@ -154,6 +158,7 @@ ROUTES = [
     Route("GET", "/offer?departement=75", P.OFFER_READ),
     Route("GET", "/offer/emergency", P.EMERGENCY_SHELTER),
     Route("POST", "/places/{plid}/assign", P.EMERGENCY_SHELTER, _assignment, "reported", "vacant"),
+    Route("POST", "/places/{plid}/prolongation", P.EMERGENCY_SHELTER, _night, place="sheltered"),
     Route("GET", "/vacancies", P.OFFER_READ),
     Route("GET", "/vacancies/{vid}", P.OFFER_READ, place="vacancy"),
     Route("POST", "/vacancies/{vid}/proposals", P.ORIENTATION, _proposal, "commission", "vacancy"),

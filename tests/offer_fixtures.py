@@ -10,8 +10,11 @@ from tests import hunt
 def place(
     engine: Engine, status: str = "occupied", departement: str = "75", name: str | None = None
 ) -> tuple[int, int]:
-    """A new place of this status (vacant: in an emergency shelter) and its structure's id."""
-    kind = StructureKind.CHU if status == PlaceStatus.VACANT else StructureKind.CHRS
+    """A new place of this status (vacant: in an emergency shelter; sheltered: an occupied one
+    there) and its structure's id."""
+    sheltered = status == "sheltered"
+    status = "occupied" if sheltered else status
+    kind = StructureKind.CHU if status == PlaceStatus.VACANT or sheltered else StructureKind.CHRS
     with Session(engine, expire_on_commit=False) as session:
         structure = Structure(
             name=name or (hunt.STRUCTURE if kind is StructureKind.CHRS else "CHU de la Gare"),

@@ -4,7 +4,7 @@ import asyncio
 import subprocess
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 from structlog.testing import capture_logs
 
 from models.evaluations import InDepthEvaluation
@@ -153,7 +153,11 @@ async def test_worker_stopped_mid_pathway_resumes_nothing_lost_or_doubled(
             .select_from(InDepthEvaluation)
             .where(InDepthEvaluation.household_id == hid)
         ).one()
-        events = s.exec(select(TimelineEvent.action).where(TimelineEvent.household_id == hid)).all()
+        events = s.exec(  # in the order they were written (PostgreSQL gives no order otherwise)
+            select(TimelineEvent.action)
+            .where(TimelineEvent.household_id == hid)
+            .order_by(col(TimelineEvent.id))
+        ).all()
     assert evaluations == 1
     assert events == [
         TimelineKind.REPORT,

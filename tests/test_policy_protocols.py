@@ -52,7 +52,9 @@ def test_national_terms_for_a_departement_without_file() -> None:
         "household_answer": "P5D",
         "admission": "P15D",
         "escalation": "P3D",
+        "night_release": None,  # emergency places only
     }
+    assert book().policy("13").terms(K.CHU).delays.night_release == "09:00"
     # A household's refusal keeps its seniority; « plus éligible » parks it until reassessed.
     assert terms.consequence(R.LOCALISATION).consequence == C.KEEP_SENIORITY
     assert terms.consequence(R.PLUS_ELIGIBLE).consequence == C.UNTIL_REASSESSED
@@ -229,3 +231,12 @@ def test_checking_a_policy_does_not_load_the_sql_models() -> None:
         check=True,
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_release_hour_is_a_clock_time() -> None:
+    local = (
+        'departement: "93"\nversion: "t"\neffective_date: 2026-12-01\nauthor: "Équipe"\n'
+        'description: "Heure de libération"\nprotocols:\n  chu:\n    night_release: "9h"\n'
+    )
+    (found,) = issues_of(local)
+    assert found.line == 8 and "HH:MM" in found.message

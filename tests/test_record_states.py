@@ -17,6 +17,7 @@ def test_timeline_kinds_are_the_actions_and_the_automatic_events():
         TimelineKind.DEADLINE_MISSED,
         TimelineKind.ESCALATION,
         TimelineKind.EMERGENCY_SHELTER,
+        TimelineKind.SHELTER_RELEASED,
     }
     assert codes(Action) == {k: v for k, v in codes(TimelineKind).items() if k not in automatic}
     assert all(TimelineKind.of(a) == a and TimelineKind.of(a).name == a.name for a in Action)

@@ -17,7 +17,6 @@ from api.permissions import Permission
 from api.security import Principal, require
 from api.state import EngineDep, SettingsDep, TemporalDep
 from models.offer import (
-    EMERGENCY_KINDS,
     Funding,
     Place,
     PlaceStatus,
@@ -25,7 +24,6 @@ from models.offer import (
     StructureKind,
 )
 from models.offer_schemas import (
-    Assignment,
     OfferCount,
     PlaceCreate,
     PlaceView,
@@ -272,52 +270,3 @@ async def live_offer(
         return [OfferCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
 
     return await _read(engine, work)
-
-
-@router.get(
-    "/offer/emergency",
-    response_model=list[PlaceView],
-    summary="Places d'urgence libres ce soir (115)",
-)
-async def emergency_offer(
-    engine: EngineDep,
-    who: Handler,
-    commune: Annotated[str | None, Query(pattern=r"^[0-9AB]{5}$")] = None,
-) -> list[PlaceView]:
-    def work(session: Session) -> list[PlaceView]:
-        query = (
-            select(Place, Structure)
-            .join(Structure, col(Place.structure_id) == col(Structure.id))
-            .where(
-                col(Structure.departement).in_(who.departements),
-                col(Structure.kind).in_([k.value for k in EMERGENCY_KINDS]),
-                Place.status == S.VACANT,
-            )
-        )
-        if commune is not None:
-            query = query.where(Structure.commune == commune)
-        return [offer.view(p, s) for p, s in session.exec(query.order_by(col(Place.id)))]
-
-    return await _read(engine, work)
-
-
-@router.post(
-    "/places/{place_id}/assign",
-    response_model=PlaceView,
-    responses=ERRORS,
-    summary="Mettre à l'abri : attribuer une place d'urgence à un ménage signalé",
-)
-async def assign(
-    place_id: PlaceId,
-    body: Assignment,
-    engine: EngineDep,
-    who: Handler,
-) -> PlaceView:
-    """Sans commission : la place devient occupée, le fil du ménage l'enregistre. Deux écoutants
-    prenant le dernier lit en même temps : l'un l'obtient, l'autre reçoit 409."""
-
-    def work(session: Session) -> PlaceView:
-        offer.assign(session, who, place_id, body.household_id)
-        return offer.view(*offer.place_for(session, who, place_id))
-
-    return await _write(engine, work)
