@@ -126,11 +126,15 @@ def view(session: Session, vacancy: Vacancy) -> VacancyView:
     )
     return VacancyView.model_validate(
         {
-            **vacancy.model_dump(mode="json"),
+            **vacancy.model_dump(mode="json", warnings=False),
             "proposals": [
-                ProposalView.model_validate(p.model_dump(mode="json")) for p in proposals
+                ProposalView.model_validate(p.model_dump(mode="json", warnings=False))
+                for p in proposals
             ],
-            "alerts": [StallAlertView.model_validate(a.model_dump(mode="json")) for a in alerts],
+            "alerts": [
+                StallAlertView.model_validate(a.model_dump(mode="json", warnings=False))
+                for a in alerts
+            ],
         }
     )
 

@@ -246,3 +246,51 @@ async def test_declining_after_accepting_alerts_and_parks(ts_env, ts_pathway, va
         # « pas maintenant » parks the household for 30 days (national policy).
         assert vacancies.held_back(s, hid, t + timedelta(days=29)) is not None
         assert vacancies.held_back(s, hid, t + timedelta(days=31)) is None
+
+
+async def test_household_answer_and_admission_delays_alert_on_time(
+    ts_env, ts_pathway, vacancy, engine
+):
+    drive, (vid, _) = ts_pathway, vacancy
+    handle = ts_env.client.get_workflow_handle(vid)
+    t = await ts_env.get_current_time()
+    hid = await to_commission(drive, t)
+    await handle.execute_update(
+        VacancyWorkflow.propose, ProposeInput(household_id=hid, actor="t", occurred_at=t)
+    )
+    await handle.execute_update(VacancyWorkflow.answer, answer(hid, S.STRUCTURE, t))
+    # National policy: the household answers within 5 days.
+    await ts_env.sleep(timedelta(days=4, hours=23))
+    assert alerts(engine, vid) == []
+    await ts_env.sleep(timedelta(hours=2))
+
+    async def household_late() -> None:
+        assert alerts(engine, vid) == [(StallReason.HOUSEHOLD_ANSWER, StallRecipient.STRUCTURE)]
+
+    await eventually(household_late)
+    # The coordination closes it; the place goes to the next household.
+    now = await ts_env.get_current_time()
+    closing = answer(hid, S.ADMINISTRATIF, now, RefusalReason.PERDU_DE_VUE)
+    await handle.execute_update(VacancyWorkflow.answer, closing)
+    other = await to_commission(drive, now)
+    await handle.execute_update(
+        VacancyWorkflow.propose, ProposeInput(household_id=other, actor="t", occurred_at=now)
+    )
+    await handle.execute_update(VacancyWorkflow.answer, answer(other, S.STRUCTURE, now))
+    await handle.execute_update(VacancyWorkflow.answer, answer(other, S.MENAGE, now))
+    # Accepted: the admission is due within 15 days, then the coordinator 3 days later.
+    await ts_env.sleep(timedelta(days=15, hours=1))
+
+    async def admission_late() -> None:
+        assert alerts(engine, vid)[1:] == [(StallReason.ADMISSION, StallRecipient.STRUCTURE)]
+
+    await eventually(admission_late)
+    await ts_env.sleep(timedelta(days=3, hours=1))
+
+    async def escalated() -> None:
+        assert alerts(engine, vid)[2:] == [(StallReason.ADMISSION, StallRecipient.COORDINATOR)]
+
+    await eventually(escalated)
+    with Session(engine) as s:
+        closed = s.exec(select(Proposal).where(Proposal.household_id == hid)).one()
+        assert closed.consequence == Consequence.UNTIL_REASSESSED  # « perdu de vue », national

@@ -42,8 +42,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 READS = Disclosure(Access.READ, "vacance", "suivi du protocole d'orientation")
 Reader = Annotated[Principal, Depends(require(Permission.OFFER_READ))]
 Proposer = Annotated[Principal, Depends(require(Permission.ORIENTATION))]
-Manager = Annotated[Principal, Depends(require(Permission.OFFER_DECLARE))]
-Responder = Annotated[Principal, Depends(require(Permission.ORIENTATION_RESPONSE))]
 Admitter = Annotated[Principal, Depends(require(Permission.ADMISSION))]
 
 
@@ -164,125 +162,99 @@ async def propose(
     return await _answered(engine, who, vacancy_id)
 
 
-async def _answer(
-    party: RefusedBy,
-    vacancy_id: str,
-    hid: str,
-    body: AnswerCreate,
-    engine: Any,
-    client: Any,
-    who: Principal,
-    key: str | None,
-) -> VacancyView:
-    owner = body.owner()
-    if owner is not None and owner is not party:
-        raise ApiError(
-            422,
-            f"Motif « {body.refusal_reason} » : il relève de {owner.label}, pas de cette route.",
-        )
-    actor, now = f"agent-{who.user_id}", clock.now()
+def _answering(party: RefusedBy, permission: Permission, refusal_only: bool = False) -> Any:
+    """The route through which `party` answers a proposal (each with its own permission)."""
 
-    def stage(session: Session) -> tuple[Vacancy, str | None]:
-        vacancy, _ = vacancies.vacancy_for(session, who, vacancy_id)
-        household_for(session, who, hid)
-        if not body.refusal_detail:
-            return vacancy, None
-        note = Submission(  # the text stays here; its key travels (see AnswerInput)
-            id=f"note:{vacancy_id}:{hid}:{now.timestamp():.0f}"[:64],
+    async def endpoint(
+        vacancy_id: VacancyId,
+        household_id: HouseholdId,
+        body: AnswerCreate,
+        engine: EngineDep,
+        client: TemporalDep,
+        who: Annotated[Principal, Depends(require(permission))],
+        key: IdempotencyKey = None,
+    ) -> VacancyView:
+        if refusal_only and body.answer is OrientationAnswer.ACCEPTEE:
+            raise ApiError(422, "Un motif administratif clôt la proposition : answer = refusee.")
+        owner = body.owner()
+        if owner is not None and owner is not party:
+            raise ApiError(
+                422, f"Motif « {body.refusal_reason} » : il relève de {owner.label}, pas d'ici."
+            )
+        actor, now, hid = f"agent-{who.user_id}", clock.now(), household_id
+
+        def stage(session: Session) -> tuple[Vacancy, str | None]:
+            vacancy, _ = vacancies.vacancy_for(session, who, vacancy_id)
+            household_for(session, who, hid)
+            if not body.refusal_detail:
+                return vacancy, None
+            note = Submission(  # the text stays here; its key travels (see AnswerInput)
+                id=f"note:{vacancy_id}:{hid}:{now.timestamp():.0f}"[:64],
+                household_id=hid,
+                action=Action.REFUSE_ORIENTATION,
+                payload={"refusal_detail": body.refusal_detail},
+                actor=actor,
+            )
+            session.merge(note)
+            session.commit()
+            return vacancy, note.id
+
+        vacancy, note_id = await _in(engine, stage)
+        accepted = body.answer is OrientationAnswer.ACCEPTEE
+        inp = AnswerInput(
             household_id=hid,
-            action=Action.REFUSE_ORIENTATION,
-            payload={"refusal_detail": body.refusal_detail},
+            party=party,
+            accepted=accepted,
+            reason=body.refusal_reason,
+            note_id=note_id,
             actor=actor,
+            occurred_at=now,
         )
-        session.merge(note)
-        session.commit()
-        return vacancy, note.id
+        uid = vacancies.update_id(f"answer-{party.value}", hid, actor, key)
+        await vacancies.send(client, vacancy_id, VacancyWorkflow.answer, inp, uid)
+        what = f"réponse ({party.label}) : {body.answer.label}"
+        await run_in_threadpool(_audit, engine, who, vacancy, hid, what)
+        return await _answered(engine, who, vacancy_id)
 
-    vacancy, note_id = await _in(engine, stage)
-    inp = AnswerInput(
-        household_id=hid,
-        party=party,
-        accepted=body.answer is OrientationAnswer.ACCEPTEE,
-        reason=body.refusal_reason,
-        note_id=note_id,
-        actor=actor,
-        occurred_at=now,
-    )
-    uid = vacancies.update_id(f"answer-{party.value}", hid, actor, key)
-    await vacancies.send(client, vacancy_id, VacancyWorkflow.answer, inp, uid)
-    what = f"réponse ({party.label}) : {body.answer.label}"
-    await run_in_threadpool(_audit, engine, who, vacancy, hid, what)
-    return await _answered(engine, who, vacancy_id)
+    return endpoint
 
 
 ANSWER = "/{vacancy_id}/proposals/{household_id}"
-
-
-@router.post(
-    f"{ANSWER}/structure-answer",
-    response_model=VacancyView,
-    responses=ERRORS,
-    dependencies=[ANSWERS_A_WRITE],
-    summary="Réponse de la structure à une proposition",
-)
-async def structure_answer(
-    vacancy_id: VacancyId,
-    household_id: HouseholdId,
-    body: AnswerCreate,
-    engine: EngineDep,
-    client: TemporalDep,
-    who: Manager,
-    key: IdempotencyKey = None,
-) -> VacancyView:
-    """Acceptée (le ménage répond ensuite), ou refusée avec un motif de la structure. Après le
-    délai du protocole : 409 (la coordination clôt la proposition)."""
-    return await _answer(
-        RefusedBy.STRUCTURE, vacancy_id, household_id, body, engine, client, who, key
-    )
-
-
-@router.post(
-    f"{ANSWER}/household-answer",
-    response_model=VacancyView,
-    responses=ERRORS,
-    dependencies=[ANSWERS_A_WRITE],
-    summary="Réponse du ménage à une proposition",
-)
-async def household_answer(
-    vacancy_id: VacancyId,
-    household_id: HouseholdId,
-    body: AnswerCreate,
-    engine: EngineDep,
-    client: TemporalDep,
-    who: Responder,
-    key: IdempotencyKey = None,
-) -> VacancyView:
-    """Acceptée : les autres propositions de la vacance sont closes (place pourvue). Un refus
-    après acceptation (désistement) alerte la coordination."""
-    return await _answer(RefusedBy.MENAGE, vacancy_id, household_id, body, engine, client, who, key)
-
-
-@router.post(
-    f"{ANSWER}/withdrawal",
-    response_model=VacancyView,
-    responses=ERRORS,
-    dependencies=[ANSWERS_A_WRITE],
-    summary="Clore une proposition pour un motif administratif",
-)
-async def withdrawal(
-    vacancy_id: VacancyId,
-    household_id: HouseholdId,
-    body: AnswerCreate,
-    engine: EngineDep,
-    client: TemporalDep,
-    who: Proposer,
-    key: IdempotencyKey = None,
-) -> VacancyView:
-    """Orientation expirée, ménage perdu de vue… : la place revient au ménage suivant."""
-    if body.answer is OrientationAnswer.ACCEPTEE:
-        raise ApiError(422, "Un motif administratif clôt la proposition : answer = refusee.")
-    return await _answer(
-        RefusedBy.ADMINISTRATIF, vacancy_id, household_id, body, engine, client, who, key
+ANSWERS: list[tuple[str, RefusedBy, Permission, str, str]] = [
+    (
+        "structure-answer",
+        RefusedBy.STRUCTURE,
+        Permission.OFFER_DECLARE,
+        "Réponse de la structure à une proposition",
+        "Acceptée (le ménage répond ensuite), ou refusée avec un motif de la structure. Après "
+        "le délai du protocole : 409 (la coordination clôt la proposition).",
+    ),
+    (
+        "household-answer",
+        RefusedBy.MENAGE,
+        Permission.ORIENTATION_RESPONSE,
+        "Réponse du ménage à une proposition",
+        "Acceptée : les autres propositions de la vacance sont closes (place pourvue). Un refus "
+        "après acceptation (désistement) alerte la coordination.",
+    ),
+    (
+        "withdrawal",
+        RefusedBy.ADMINISTRATIF,
+        Permission.ORIENTATION,
+        "Clore une proposition pour un motif administratif",
+        "Orientation expirée, ménage perdu de vue… : la place revient au ménage suivant.",
+    ),
+]
+for tail, party, permission, summary, description in ANSWERS:
+    router.add_api_route(
+        f"{ANSWER}/{tail}",
+        _answering(party, permission, refusal_only=party is RefusedBy.ADMINISTRATIF),
+        methods=["POST"],
+        response_model=VacancyView,
+        responses=ERRORS,
+        dependencies=[ANSWERS_A_WRITE],
+        summary=summary,
+        description=description,
     )
 
 
