@@ -32,8 +32,14 @@ from models.pathway import (
     Stage,
     pathway_workflow_id,
 )
-from models.protocol import PLACE_TYPE_OF, ProtocolTerms, ProtocolTermsInput, StallRecipient
-from models.records import Submission, SubmissionStatus
+from models.protocol import (
+    PLACE_TYPE_OF,
+    Consequence,
+    ProtocolTerms,
+    ProtocolTermsInput,
+    StallRecipient,
+)
+from models.records import Household, Submission, SubmissionStatus
 from models.vacancy import (
     PathwayCallInput,
     Proposal,
@@ -134,6 +140,11 @@ class VacancyActivities:
         )
         row.status, row.due_at, row.accepted_at = p.status, p.due_at, p.accepted_at
         row.refused_by, row.refusal_reason = p.refused_by, p.reason
+        if inp.consequence is Consequence.LOSE_SENIORITY:  # waiting counts from this refusal
+            household = session.get(Household, p.household_id)
+            if household is not None and row.consequence is None:
+                household.seniority_since = clock.now()
+                session.add(household)
         row.consequence = inp.consequence or row.consequence
         row.parked_until = inp.parked_until or row.parked_until
         row.declined_after_accepting = row.declined_after_accepting or inp.declined_after_accepting

@@ -32,6 +32,7 @@ def _report(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) ->
             "id": inp.household_id,
             "workflow_id": inp.workflow_id,
             "stage": inp.stage_after,
+            "seniority_since": payload["encountered_at"],  # the request: waiting from then
         }
     )
     session.add(household)

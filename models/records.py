@@ -130,6 +130,9 @@ class Household(SQLModel, table=True):
     contact_channel: ContactChannel = code(ContactChannel.AUTRE)
     reported_by_structure: str | None = Field(None, max_length=120)
     encountered_at: datetime = when()
+    # Waiting since (the request, the first contact): lost only by a refusal whose reason's
+    # consequence says so (models/protocol.Consequence), then counted from that refusal.
+    seniority_since: datetime | None = when(None, index=True)
     referent_structure: str | None = Field(None, max_length=120)
     referent_worker: str | None = Field(None, max_length=120)
     workflow_id: str = Field(max_length=64)

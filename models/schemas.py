@@ -258,6 +258,9 @@ class HouseholdSummary(BaseModel):
     next_deadline: datetime | None
     referent_structure: str | None
     encountered_at: datetime
+    seniority_since: datetime | None = Field(
+        None, description="ancienneté de la demande (perdue seulement selon le motif d'un refus)"
+    )
     updated_at: datetime
 
 

@@ -7,13 +7,21 @@ coordinators proposing at once are refused with the reason, nothing changed."""
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session
 
+from activities.vacancy import VacancyActivities
 from api import examples
 from core import clock
+from models.offer import StructureKind
+from models.protocol import Consequence, ProposalStatus, ProtocolStep
+from models.records import Household
+from models.vacancy import ProposalState, VacancyInput, VacancyRecordInput
+from tests import offer_fixtures
 from tests.conftest import login, ok, running_worker
 from tests.pathway_helpers import eventually
 from workflows import search_attributes as sa
@@ -138,3 +146,59 @@ async def test_requirements_and_two_coordinators_at_once(http, worked, settings,
     assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
     loser = a if answers[0].status_code == 409 else b
     assert await _stage(http, loser) == "commission"
+
+
+async def test_a_place_declared_vacant_opens_its_protocol_an_emergency_one_does_not(http, worked):
+    body = {"name": f"CHRS Neuf {uuid.uuid4().hex[:6]}", "departement": "75", "kind": "chrs"}
+    sid = ok(await http.post("/structures", json={**body, "commune": "75056"}), 201)["id"]
+    pid = ok(await http.post(f"/structures/{sid}/places", json={"label": "Studio 1"}), 201)["id"]
+
+    async def opened() -> None:
+        (vacancy,) = ok(await http.get("/vacancies", params={"place_id": pid})) or [None]
+        assert vacancy and vacancy["id"] == f"vacance-{pid}-1"
+
+    await eventually(opened)
+    chu = {**body, "name": f"CHU {uuid.uuid4().hex[:6]}", "kind": "chu", "commune": "75056"}
+    cid = ok(await http.post("/structures", json=chu), 201)["id"]
+    bed = ok(await http.post(f"/structures/{cid}/places", json={"label": "Lit 4"}), 201)["id"]
+    await asyncio.sleep(0.5)
+    assert ok(await http.get("/vacancies", params={"place_id": bed})) == []  # the 115 assigns it
+
+
+async def test_seniority_is_lost_only_as_the_reason_says_and_lists_sort_by_it(http, worked, engine):
+    now = clock.now()
+    met = [(now - timedelta(days=d)).isoformat() for d in (300, 299)]
+    older, newer = [await _at_commission(http, encountered_at=m) for m in met]
+    params = {"departement": "75", "stage": "commission", "sort": "seniority", "limit": 200}
+    items = ok(await http.get("/households", params=params))["items"]
+    ids = [i["id"] for i in items]
+    assert ids.index(older) < ids.index(newer)
+    assert items[ids.index(older)]["seniority_since"][:10] == met[0][:10]
+
+    # A refusal whose reason costs the seniority (none does in the national policy): counted
+    # from the refusal, and written once (a retried activity does not move it again).
+    _, pid = offer_fixtures.place(engine, "occupied")
+    vacancy = VacancyInput(
+        vacancy_id=f"vacance-{pid}-1", place_id=pid, structure_id=1, structure="CHRS",
+        kind=StructureKind.CHRS, departement="75", declared_at=now, actor="t",
+    )  # fmt: skip
+    refused = ProposalState(
+        household_id=older, status=ProposalStatus.REFUSED, proposed_at=now, due_at=now
+    )
+    record = VacancyRecordInput(
+        vacancy=vacancy, step=ProtocolStep.AWAITING_PROPOSAL, proposal=refused,
+        consequence=Consequence.LOSE_SENIORITY,
+    )  # fmt: skip
+    acts = VacancyActivities(engine=engine, policies=None)  # type: ignore[arg-type]
+    acts.record_vacancy(record)
+    with Session(engine) as s:
+        lost = s.get(Household, older).seniority_since  # type: ignore[union-attr]
+    assert lost is not None
+    lost_at = lost if lost.tzinfo else lost.replace(tzinfo=UTC)  # SQLite: naive UTC
+    assert lost_at >= now - timedelta(minutes=1)
+    acts.record_vacancy(record)
+    with Session(engine) as s:
+        assert s.get(Household, older).seniority_since == lost  # type: ignore[union-attr]
+    items = ok(await http.get("/households", params=params))["items"]
+    ids = [i["id"] for i in items]
+    assert ids.index(newer) < ids.index(older)

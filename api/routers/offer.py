@@ -117,9 +117,12 @@ async def create_place(
     structure_id: StructureId,
     body: PlaceCreate,
     engine: EngineDep,
+    settings: SettingsDep,
+    client: TemporalDep,
     who: Manager,
 ) -> PlaceView:
-    """Typologie, et pour l'IML : adresse, loyer négocié, charges, convention et ses dates."""
+    """Typologie, et pour l'IML : adresse, loyer négocié, charges, convention et ses dates. Une
+    place déclarée vacante (hors urgence) ouvre aussitôt son protocole d'orientation."""
     if body.status is S.PROPOSED:
         raise ApiError(422, "Statut initial impossible : une place est proposée par le protocole.")
 
@@ -141,7 +144,10 @@ async def create_place(
         )
         return offer.view(place, structure)
 
-    return await _write(engine, work)
+    view = await _write(engine, work)
+    if view.status is S.VACANT:
+        await vacancies.open_protocol(client, settings.temporal_task_queue, engine, view.id)
+    return view
 
 
 @router.get("/places", response_model=list[PlaceView], summary="Les places et leur statut")

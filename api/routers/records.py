@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import and_, func, or_
@@ -24,6 +24,16 @@ from rules.book import PolicyBook
 
 router = APIRouter(prefix="/households", tags=["Fiches"])
 MAX_OFFSET = 1_000_000_000  # beyond what a database integer holds, a query would fail
+Sort = Literal["recent", "seniority"]
+# Waiting time first: the oldest requests (an unknown seniority last), then the last contact.
+ORDERS: dict[str, tuple[Any, ...]] = {
+    "recent": (col(Household.updated_at).desc(),),
+    "seniority": (
+        col(Household.seniority_since).is_(None),
+        col(Household.seniority_since),
+        col(Household.encountered_at),
+    ),
+}
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -49,6 +59,7 @@ def _summary(h: Household) -> HouseholdSummary:
         next_deadline=aware(h.next_deadline),
         referent_structure=h.referent_structure,
         encountered_at=aware(h.encountered_at),
+        seniority_since=aware(h.seniority_since),
         updated_at=aware(h.updated_at),
     )
 
@@ -98,6 +109,9 @@ def list_households(
             description="seulement les parcours en retard, parmi ceux dont vous voyez les échéances"
         ),
     ] = None,
+    sort: Annotated[
+        Sort, Query(description="`recent` : dernière mise à jour ; `seniority` : les plus anciens")
+    ] = "recent",
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HouseholdPage:
@@ -133,7 +147,7 @@ def list_households(
         rows = session.exec(
             select(Household)
             .where(*filters)
-            .order_by(col(Household.updated_at).desc(), col(Household.id))
+            .order_by(*ORDERS[sort], col(Household.id))
             .offset(offset)
             .limit(limit)
         ).all()
