@@ -8,6 +8,7 @@ from temporalio.client import Client
 
 from api import errors, perimeter
 from api.routers import (
+    alerts,
     auth,
     codec,
     docs,
@@ -79,6 +80,7 @@ def create_app(
     )
     routers = (
         households,
+        alerts,
         offer,
         emergency,
         vacancies,

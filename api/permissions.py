@@ -35,6 +35,7 @@ class Permission(StrEnum):
     OFFER_MANAGE = "offer_manage"
     OFFER_DECLARE = "offer_declare"
     EMERGENCY_SHELTER = "emergency_shelter"
+    ALERTS = "alerts"
     MEASURES_READ = "measures_read"
     MEASURES_MANAGE = "measures_manage"
 
@@ -57,6 +58,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.RIGHTS,
             P.MEASURES_READ,
             P.MEASURES_MANAGE,
+            P.ALERTS,
         }
     ),
     Role.COORDINATEUR: frozenset(set(P) - {P.USERS, P.POLICY_EDIT}),

@@ -97,15 +97,15 @@ def offer(http: httpx.Client) -> None:
         vacancy = {"reason": "fin de séjour", "occurred_at": when}
         http.post(f"/places/{pid}/vacancy", json=vacancy).raise_for_status()
         vid = f"vacance-{pid}-1"
+        for _ in range(100):  # the vacancy's workflow writes its row first
+            if http.get(f"/vacancies/{vid}").status_code == 200:
+                break
+            time.sleep(0.1)
         if proposed is not None:
             at = (clock.now() - timedelta(days=proposed)).isoformat()
             proposal = {"household_id": _at_commission(http), "proposed_at": at}
-            for _ in range(50):  # the vacancy's workflow writes its row first
-                if http.get(f"/vacancies/{vid}").status_code == 200:
-                    break
-                time.sleep(0.1)
             http.post(f"/vacancies/{vid}/proposals", json=proposal).raise_for_status()
-        print(f"{vid}  75  {http.get(f'/vacancies/{vid}').json()['step']}")
+        print(f"{vid}  75  {http.get(f'/vacancies/{vid}').raise_for_status().json()['step']}")
 
 
 def main() -> int:

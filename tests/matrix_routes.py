@@ -159,6 +159,7 @@ ROUTES = [
     Route("GET", "/offer/emergency", P.EMERGENCY_SHELTER),
     Route("POST", "/places/{plid}/assign", P.EMERGENCY_SHELTER, _assignment, "reported", "vacant"),
     Route("POST", "/places/{plid}/prolongation", P.EMERGENCY_SHELTER, _night, place="sheltered"),
+    Route("GET", "/alerts?open=false", P.ALERTS),
     Route("GET", "/vacancies", P.OFFER_READ),
     Route("GET", "/vacancies/{vid}", P.OFFER_READ, place="vacancy"),
     Route("POST", "/vacancies/{vid}/proposals", P.ORIENTATION, _proposal, "commission", "vacancy"),
