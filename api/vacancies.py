@@ -43,7 +43,10 @@ def _opening(session: Session, place_id: int) -> VacancyInput | None:
     opened = session.exec(
         select(func.count())
         .select_from(PlaceStatusChange)
-        .where(PlaceStatusChange.place_id == place_id, PlaceStatusChange.to_status == "vacant")
+        .where(
+            PlaceStatusChange.place_id == place_id,
+            PlaceStatusChange.to_status == PlaceStatus.VACANT,
+        )
     ).one()
     return VacancyInput(
         vacancy_id=vacancy_id(place_id, max(int(opened), 1)),

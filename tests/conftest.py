@@ -160,6 +160,21 @@ async def http(dev_env, settings, queue_settings, engine) -> AsyncIterator[httpx
         yield client
 
 
+@pytest.fixture
+async def worked(dev_env, queue_settings, engine) -> AsyncIterator[None]:
+    """A worker behind the `http` app: its pathways and vacancies run."""
+    queue = queue_settings.temporal_task_queue
+    async with running_worker(dev_env.client, queue_settings, engine, queue):
+        yield
+
+
+def as_account(http: httpx.AsyncClient, headers: dict[str, str]) -> httpx.AsyncClient:
+    """The `http` app, as another account (close it: `async with`)."""
+    return httpx.AsyncClient(
+        transport=http._transport, base_url=http.base_url, headers=headers, timeout=30
+    )
+
+
 def login(
     settings: Settings,
     engine: Engine,

@@ -2,32 +2,15 @@
 structure, a coordinator's départements — open or closed, by kind, never another's."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
-import pytest
 from sqlmodel import Session
 
 from api import examples
 from core import clock
 from models.records import Alert, AlertKind
 from models.vocab import Recipient
-from tests.conftest import login, ok, running_worker
-
-
-@pytest.fixture
-async def worked(dev_env, queue_settings, engine) -> AsyncIterator[None]:
-    async with running_worker(
-        dev_env.client, queue_settings, engine, queue_settings.temporal_task_queue
-    ):
-        yield
-
-
-def _as(http: httpx.AsyncClient, headers: dict[str, str]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=http._transport, base_url=http.base_url, headers=headers, timeout=30
-    )
+from tests.conftest import as_account, login, ok
 
 
 async def test_alerts_reach_the_lead_referent_and_the_coordinator(http, worked, settings, engine):
@@ -46,8 +29,8 @@ async def test_alerts_reach_the_lead_referent_and_the_coordinator(http, worked, 
                       due_at=now - timedelta(days=1), resolved_at=resolved, policy_version="t")
             )  # fmt: skip
         s.commit()
-    mine = _as(http, login(settings, engine, ["referent"], ["75"], [structure]))
-    other = _as(http, login(settings, engine, ["referent"], ["75"], ["Autre structure"]))
+    mine = as_account(http, login(settings, engine, ["referent"], ["75"], [structure]))
+    other = as_account(http, login(settings, engine, ["referent"], ["75"], ["Autre structure"]))
     async with mine, other:
         opened = [a for a in ok(await mine.get("/alerts")) if a["household_id"] == hid]
         assert [(a["kind"], a["recipient"]) for a in opened] == [("flash", "lead_referent")]

@@ -3,12 +3,10 @@
 service, the deadline read back from the pathway, transfer, end, no rupture on admission, and
 what each role sees."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import Session, col, select
 
 from api.redaction import HIDDEN
@@ -20,7 +18,7 @@ from models.records import Submission, TimelineEvent
 from models.transitions import EVALUATED, GuardFacts, Refusal, next_stage, refused
 from models.vocab import AccompanimentIntensity
 from tests import factories, hunt
-from tests.conftest import login, ok, running_worker
+from tests.conftest import as_account, login, ok
 from workflows import planning, presentation
 
 A, D, S = Action.ACCOMPANIMENT_CHANGE, DeadlineKind, Stage
@@ -97,13 +95,6 @@ def test_the_pathway_keeps_the_measures_and_shows_them_in_french() -> None:
 # -- over HTTP, with a worker ---------------------------------------------------------------
 
 
-@pytest.fixture
-async def worked(dev_env, queue_settings, engine) -> AsyncIterator[None]:
-    queue = queue_settings.temporal_task_queue
-    async with running_worker(dev_env.client, queue_settings, engine, queue):
-        yield
-
-
 STEPS = [
     ("flash-evaluation", factories.flash),
     ("in-depth-evaluation", factories.in_depth),
@@ -133,10 +124,6 @@ async def _mobilise(http: httpx.AsyncClient, hid: str, sid: int, **kw: Any) -> d
 def _reevaluation(pathway: dict[str, Any]) -> datetime:
     [due] = [d["due_at"] for d in pathway["deadlines"] if d["kind"] == "reevaluation"]
     return datetime.fromisoformat(due)
-
-
-def _as(http: httpx.AsyncClient, headers: dict[str, str]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=http._transport, base_url=http.base_url, headers=headers)
 
 
 async def test_intensity_moves_the_reevaluation_and_a_full_service_refuses(http, worked) -> None:
@@ -265,7 +252,7 @@ async def test_each_role_sees_what_it_needs_to_know(http, worked, settings, engi
         "referent": login(settings, engine, ["referent"], ["75"]),
     }
     for role, headers in readers.items():
-        async with _as(http, headers) as reader:
+        async with as_account(http, headers) as reader:
             r = await reader.get(f"/households/{hid}/measures")
             kinds = sorted(m["kind"] for m in ok(r))
             pathway = ok(await reader.get(f"/households/{hid}/pathway"))
@@ -282,7 +269,7 @@ async def test_each_role_sees_what_it_needs_to_know(http, worked, settings, engi
         "coordinateur": login(settings, engine, ["coordinateur"], ["93"]),
     }
     for role, headers in elsewhere.items():
-        async with _as(http, headers) as outsider:
+        async with as_account(http, headers) as outsider:
             r = await outsider.get(f"/households/{hid}/measures")
             assert r.status_code == 404 and r.json()["detail"] == "Ménage inconnu.", role
             if role == "coordinateur":
@@ -291,6 +278,6 @@ async def test_each_role_sees_what_it_needs_to_know(http, worked, settings, engi
                 body = {"reason": "objectifs_atteints"}
                 r = await outsider.post(f"/measures/{empp['id']}/end", json=body)
                 assert r.status_code == 404 and r.json()["detail"] == "Mesure inconnue."
-    async with _as(http, readers["commission"]) as commission:
+    async with as_account(http, readers["commission"]) as commission:
         r = await commission.post(f"/measures/{empp['id']}/end", json={"reason": "perdu_de_vue"})
         assert r.status_code == 403

@@ -3,31 +3,15 @@ moving the live count at once, refusals naming why with nothing changed, manager
 their structures, and the last emergency bed given to one handler only."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import Session, select
 
 from models.offer import Place
 from models.records import TimelineEvent, TimelineKind
 from tests import hunt
-from tests.conftest import login, ok, running_worker
-
-
-@pytest.fixture
-async def worked(dev_env, queue_settings, engine) -> AsyncIterator[None]:
-    """A worker behind the `http` app: reporting a household starts its pathway."""
-    queue = queue_settings.temporal_task_queue
-    async with running_worker(dev_env.client, queue_settings, engine, queue):
-        yield
-
-
-def _as(http: httpx.AsyncClient, headers: dict[str, str]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=http._transport, base_url=http.base_url, headers=headers, timeout=30
-    )
+from tests.conftest import as_account, login, ok
 
 
 async def _structure(http: httpx.AsyncClient, name: str, kind: str = "chrs", **kw: Any) -> int:
@@ -74,7 +58,7 @@ async def test_a_manager_reaches_only_its_structures_places(http, settings, engi
     mine = await _place(http, await _structure(http, hunt.STRUCTURE))
     theirs = await _place(http, await _structure(http, "CHRS Voisin"))
     headers = login(settings, engine, ["gestionnaire"], ["75"], [hunt.STRUCTURE])
-    async with _as(http, headers) as manager:
+    async with as_account(http, headers) as manager:
         r = await manager.post(f"/places/{theirs}/departure", json={"reason": "départ"})
         assert r.status_code == 404 and r.json()["detail"] == "Place inconnue."
         assert (await manager.get(f"/places/{theirs}/history")).status_code == 404
@@ -95,7 +79,7 @@ async def test_the_last_emergency_bed_goes_to_one_handler(http, worked, settings
         for _ in range(2)
     ]
     handlers = [login(settings, engine, ["ecoutant_115"], ["75"]) for _ in range(2)]
-    async with _as(http, handlers[0]) as one, _as(http, handlers[1]) as two:
+    async with as_account(http, handlers[0]) as one, as_account(http, handlers[1]) as two:
         free = ok(await one.get("/offer/emergency"))
         assert pid in {p["id"] for p in free}
         answers = await asyncio.gather(
@@ -122,7 +106,7 @@ async def test_the_last_emergency_bed_goes_to_one_handler(http, worked, settings
 async def test_non_emergency_places_cannot_be_assigned(http, worked, settings, engine):
     pid = await _place(http, await _structure(http, "CHRS Sans Urgence"), "vacant")
     hid = ok(await http.post("/households", json=hunt.first_contact()), 201)["household_id"]
-    async with _as(http, login(settings, engine, ["ecoutant_115"], ["75"])) as handler:
+    async with as_account(http, login(settings, engine, ["ecoutant_115"], ["75"])) as handler:
         r = await handler.post(f"/places/{pid}/assign", json={"household_id": hid})
         assert r.status_code == 409 and "pas une place d'urgence" in r.json()["detail"]
 

@@ -6,12 +6,10 @@ coordinators proposing at once are refused with the reason, nothing changed."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import Session
 
 from activities.vacancy import VacancyActivities
@@ -22,22 +20,9 @@ from models.protocol import Consequence, ProposalStatus, ProtocolStep
 from models.records import Household
 from models.vacancy import ProposalState, VacancyInput, VacancyRecordInput
 from tests import offer_fixtures
-from tests.conftest import login, ok, running_worker
+from tests.conftest import as_account, login, ok
 from tests.pathway_helpers import eventually
 from workflows import search_attributes as sa
-
-
-@pytest.fixture
-async def worked(dev_env, queue_settings, engine) -> AsyncIterator[None]:
-    queue = queue_settings.temporal_task_queue
-    async with running_worker(dev_env.client, queue_settings, engine, queue):
-        yield
-
-
-def _as(http: httpx.AsyncClient, headers: dict[str, str]) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=http._transport, base_url=http.base_url, headers=headers, timeout=30
-    )
 
 
 async def _at_commission(http: httpx.AsyncClient, **first: Any) -> str:
@@ -77,8 +62,8 @@ async def test_vacancy_refusal_next_household_admission(http, worked, settings, 
     name = f"CHRS Les Tilleuls {uuid.uuid4().hex[:6]}"
     pid, vid = await _vacancy(http, name)
     first, second = await _at_commission(http), await _at_commission(http)
-    manager = _as(http, login(settings, engine, ["gestionnaire"], ["75"], [name]))
-    stranger = _as(http, login(settings, engine, ["gestionnaire"], ["75"], ["Autre CHRS"]))
+    manager = as_account(http, login(settings, engine, ["gestionnaire"], ["75"], [name]))
+    stranger = as_account(http, login(settings, engine, ["gestionnaire"], ["75"], ["Autre CHRS"]))
     async with manager, stranger:
         assert (await stranger.get(f"/vacancies/{vid}")).status_code == 404
 
@@ -137,7 +122,7 @@ async def test_requirements_and_two_coordinators_at_once(http, worked, settings,
 
     _, vid = await _vacancy(http, f"CHRS Tous publics {uuid.uuid4().hex[:6]}")
     a, b = await _at_commission(http), await _at_commission(http)
-    other = _as(http, login(settings, engine, ["coordinateur"], ["75"]))
+    other = as_account(http, login(settings, engine, ["coordinateur"], ["75"]))
     async with other:
         answers = await asyncio.gather(
             http.post(f"/vacancies/{vid}/proposals", json={"household_id": a}),

@@ -3,7 +3,7 @@ caller — as lead referent, those of the households its structures follow; as c
 alert of its départements — open or closed, by kind. Each answer goes through the same redaction
 as the household's file (api/redaction.py): a kind or a rule the role may not see is left out."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from api import redaction
 from api.disclosure import Access, Disclosed, Disclosure
 from api.permissions import Permission
+from api.routers.records import aware
 from api.security import Principal, require
 from api.state import BookDep, EngineDep
 from models.records import Alert, AlertKind, Household
@@ -35,10 +36,6 @@ class AlertItem(BaseModel):
     resolved_at: datetime | None
     rule_id: str | None
     reason: str | None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @router.get("", response_model=list[AlertItem], summary="Mes alertes (référent, coordination)")
@@ -81,7 +78,7 @@ def my_alerts(
         if shown is None:  # a kind of deadline this role does not see
             continue
         for name in ("due_at", "raised_at", "resolved_at"):
-            shown[name] = _aware(getattr(alert, name))
+            shown[name] = aware(getattr(alert, name))
         items.append(AlertItem.model_validate({**shown, "departement": household.departement}))
         disclosed.household(household.id, ["alertes"], household.departement)
     return items
