@@ -39,6 +39,7 @@ def record_decisions(
         return
     if facts:
         household.facts = facts
+        household.vulnerability = facts.get("vulnerability") or household.vulnerability
     effects = effects if effects is not None else evaluation.effects()
     effects.onto(household)
     for escalation in effects.escalations:

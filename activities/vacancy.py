@@ -91,6 +91,16 @@ def _payload(session: Session, inp: PathwayCallInput) -> dict:
     }
 
 
+def hold_back(household: Household, consequence: Consequence, until: datetime | None) -> None:
+    """A refusal's consequence on the household, as ranking reads it in SQL."""
+    if consequence is Consequence.LOSE_SENIORITY:  # waiting counts from this refusal
+        household.seniority_since = clock.now()
+    elif consequence is Consequence.PARK:
+        household.held_until = until
+    elif consequence is Consequence.UNTIL_REASSESSED:
+        household.awaiting_reassessment = True
+
+
 @dataclass
 class VacancyActivities:
     engine: Engine
@@ -140,11 +150,10 @@ class VacancyActivities:
         )
         row.status, row.due_at, row.accepted_at = p.status, p.due_at, p.accepted_at
         row.refused_by, row.refusal_reason = p.refused_by, p.reason
-        if inp.consequence is Consequence.LOSE_SENIORITY:  # waiting counts from this refusal
-            household = session.get(Household, p.household_id)
-            if household is not None and row.consequence is None:
-                household.seniority_since = clock.now()
-                session.add(household)
+        household = session.get(Household, p.household_id)
+        if household is not None and inp.consequence is not None and row.consequence is None:
+            hold_back(household, inp.consequence, inp.parked_until)  # once per refusal
+            session.add(household)
         row.consequence = inp.consequence or row.consequence
         row.parked_until = inp.parked_until or row.parked_until
         row.declined_after_accepting = row.declined_after_accepting or inp.declined_after_accepting

@@ -19,6 +19,18 @@ from models.evaluations import (
 )
 from models.pathway import Action, ApplyActionInput
 from models.records import Household, Person
+from models.vocab_orientation import PlaceType, Recommendation
+
+
+def recommended_place(decision: CommissionDecision) -> str | None:
+    """The place type a household waits for: the one the commission named; ordinary housing
+    when it recommended housing without naming one; none for accompaniment alone."""
+    if decision.place_type is not None:
+        return str(decision.place_type)  # a PlaceType code (the body was checked)
+    if decision.recommendation == Recommendation.LOGEMENT:
+        return PlaceType.LOGEMENT_ORDINAIRE.value
+    return None
+
 
 Writer = Callable[[Session, ApplyActionInput, dict[str, Any]], None]
 
@@ -65,6 +77,30 @@ def _answer_orientation(session: Session, inp: ApplyActionInput, payload: dict[s
     session.add(latest)
 
 
+def _decide(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
+    """The commission's recommendation: beside the rules' proposal it confirms or changes, and
+    on the household, whose recommended place type makes it a candidate (models/ranking.py)."""
+    household = session.get(Household, inp.household_id)
+    proposed = household.proposed_place if household else None
+    decision = CommissionDecision.model_validate(
+        {**payload, "household_id": inp.household_id, "submission_id": inp.submission_id}
+    )
+    decision.proposed_place = proposed
+    decision.follows_proposal = None if proposed is None else decision.place_type == proposed
+    session.add(decision)
+    if household is not None:
+        household.recommended_place = recommended_place(decision)
+        session.add(household)
+
+
+def _in_depth(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
+    _record(InDepthEvaluation)(session, inp, payload)
+    household = session.get(Household, inp.household_id)
+    if household is not None:  # re-evaluated: a refusal's hold-back ends (models/protocol.py)
+        household.awaiting_reassessment = False
+        session.add(household)
+
+
 def _exit(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
     """Exit data lives on the household itself (see `apply_action`)."""
 
@@ -72,8 +108,8 @@ def _exit(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> N
 WRITERS: dict[Action, Writer] = {
     Action.REPORT: _report,
     Action.FLASH_EVALUATION: _record(FlashEvaluation),
-    Action.IN_DEPTH_EVALUATION: _record(InDepthEvaluation),
-    Action.COMMISSION_DECISION: _record(CommissionDecision),
+    Action.IN_DEPTH_EVALUATION: _in_depth,
+    Action.COMMISSION_DECISION: _decide,
     Action.ORIENTATION: _record(Orientation),
     Action.ACCEPT_ORIENTATION: _answer_orientation,
     Action.REFUSE_ORIENTATION: _answer_orientation,

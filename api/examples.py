@@ -6,6 +6,9 @@ They serve three readers: the OpenAPI page (examples), `make demo`, and the test
 from typing import Any
 
 from core import clock
+from models.vocab_orientation import HOUSING_PLACES
+
+HOUSING = {p.value for p in HOUSING_PLACES}
 
 
 def now_iso() -> str:
@@ -66,13 +69,16 @@ def in_depth(intensity: str = "moyen") -> dict[str, Any]:
 
 
 def commission(recommendation: str = "logement", place_type: str = "pension_de_famille") -> dict:
-    return {
+    body = {
         "decided_at": now_iso(),
         "commission": "unique",
         "recommendation": recommendation,
         "place_type": place_type,
         "measures": ["avdl"],
     }
+    if recommendation != "logement" and place_type not in HOUSING:  # says why (R-COM-1)
+        body["not_housing_reason"] = "souhait"
+    return body
 
 
 def orientation(place_type: str = "chrs") -> dict[str, Any]:

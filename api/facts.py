@@ -15,6 +15,7 @@ from models.vocab import (
     ContactChannel,
     Expertise,
     FirstOrientation,
+    HousingWish,
     Relationship,
     ResidentialSituation,
     Resource,
@@ -61,6 +62,7 @@ class RecordedFacts(BaseModel):
     administrative_situation: Admin | None = None
     syplo: SyploStatus | None = None
     no_resources: bool | None = None
+    housing_wish: HousingWish | None = None
     housing_conditions_met: bool | None = None
     dls_filed_on: date | None = None
     # the commission, a refused orientation, the exit
@@ -91,6 +93,7 @@ CODED_FIELDS: dict[Action, dict[str, str]] = {
     Action.REFUSE_ORIENTATION: {"refused_by": "refused_by", "refusal_reason": "refusal_reason"},
     Action.EXIT: {"exit_situation": "exit_situation"},
 }
+WISH = {True: HousingWish.OUI, False: HousingWish.NON}
 # R-COM-1: the only preconditions to housing are the wish and the administrative situation.
 ADMITS_HOUSING = {Admin.FRANCAISE, Admin.UE, Admin.PROTECTION_INTERNATIONALE, Admin.TITRE_SEJOUR}
 
@@ -104,6 +107,8 @@ def of_action(action: Action, body: BaseModel) -> RecordedFacts:
     if action is Action.IN_DEPTH_EVALUATION:
         resources = list(getattr(body, "resources", []))
         found["no_resources"] = not resources or resources == [Resource.AUCUNE]
+        wish = getattr(body, "wants_housing", None)
+        found["housing_wish"] = HousingWish.NON_RENSEIGNE if wish is None else WISH[wish]
         found["housing_conditions_met"] = bool(
             getattr(body, "wants_housing", False)
             and getattr(body, "administrative_situation", None) in ADMITS_HOUSING

@@ -10,6 +10,7 @@ from api import errors, perimeter
 from api.routers import (
     alerts,
     auth,
+    candidates,
     codec,
     docs,
     emergency,
@@ -84,6 +85,7 @@ def create_app(
         offer,
         emergency,
         vacancies,
+        candidates,
         measures,
         records,
         policies,

@@ -34,7 +34,7 @@ from models.sensitivity import (
 )
 from models.transitions import STAGE_DEADLINES
 from models.vocab import Coded, Flag, Theme
-from models.vocab_orientation import ExitSituation, Measure
+from models.vocab_orientation import ExitSituation, Measure, NotHousingReason
 from rules.sensitivity import NOTHING_SHOWN, PRODUCED, RuleDisclosure, classify, param_codes
 
 if TYPE_CHECKING:
@@ -156,8 +156,17 @@ def pathway(view: PathwayView, v: Viewer) -> PathwayView:
             "thematic_referents": _values(view.thematic_referents, Theme, v),
             "partnership_commission": None,
             "exit_situation": exit_situation,
+            **_proposal(view.proposed_place, view.proposal_reason, v),
         }
     )
+
+
+def _proposal(place: str | None, reason: str | None, v: Viewer) -> dict[str, str | None]:
+    """The rules' proposal, unless its reason tells the administrative situation (then the
+    proposed place would too: the DNA)."""
+    if v.shows_value(NotHousingReason, reason):
+        return {"proposed_place": place, "proposal_reason": reason}
+    return {"proposed_place": None, "proposal_reason": None}
 
 
 # -- records (rows as the API dumps them) ----------------------------------------------------
@@ -246,6 +255,7 @@ def detail(d: HouseholdDetail, v: Viewer) -> HouseholdDetail:
             "thematic_referents": _values(d.thematic_referents, Theme, v),
             "flags": _values(d.flags, Flag, v),
             "proposed_accompaniments": _values(d.proposed_accompaniments, Measure, v),
+            **_proposal(d.proposed_place, d.proposal_reason, v),
             "sensitive_hidden": True,
         }
     )

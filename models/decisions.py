@@ -17,7 +17,7 @@ from models.vocab import (
     Recipient,
     Theme,
 )
-from models.vocab_orientation import Measure
+from models.vocab_orientation import HousingPlace, Measure, NotHousingReason, ShelterPlace
 
 FactValue = str | int | bool | list[str]
 
@@ -34,6 +34,7 @@ class DeadlineSet(BaseModel):
     # Added with the rules engine; defaults let older recorded payloads still decode.
     escalation: str = "P7D"
     abnormal_stay: str = "P18M"
+    dls_renewal: str = "P1Y"  # a DLS is renewed yearly (R-HOUS-1)
 
 
 class DeadlineDurations(DeadlineSet):
@@ -59,6 +60,14 @@ class DecisionAction(Coded):
     REFUSE_SOLICITATION = (
         "refuse_solicitation",
         "refuser la sollicitation du bailleur (hors fenêtre de suivi)",
+    )
+    PROPOSE_HOUSING = (
+        "propose_housing",
+        "proposer à la commission un logement, ordinaire ou adapté (le logement d'abord, R-COM-1)",
+    )
+    PROPOSE_SHELTER = (
+        "propose_shelter",
+        "proposer à la commission un hébergement, avec la raison qui empêche le logement",
     )
 
 
@@ -98,6 +107,15 @@ class RefusalParams(BaseModel):
     reason: str
 
 
+class HousingParams(BaseModel):
+    place_type: HousingPlace
+
+
+class ShelterParams(BaseModel):
+    place_type: ShelterPlace
+    reason: NotHousingReason
+
+
 # -- decisions, and the one place each is interpreted ------------------------------------------
 
 
@@ -108,6 +126,8 @@ class Decided(Protocol):
     thematic_referents: list[str]
     flags: list[str]
     proposed_accompaniments: list[str]
+    proposed_place: str | None
+    proposal_reason: str | None
 
 
 def _merged(held: list[str], new: list[Theme] | list[Flag] | list[Measure]) -> list[str]:
@@ -126,10 +146,16 @@ class Effects(BaseModel):
     deadlines: dict[DeadlineKind, str] = Field(default_factory=dict)  # over the policy's
     escalations: list["Escalation"] = Field(default_factory=list)
     solicitation_refused: str | None = None  # why, in the policy's words
+    # The recommendation proposed to the commission (the last rule to say one wins).
+    proposed_place: HousingPlace | ShelterPlace | None = None
+    proposal_reason: NotHousingReason | None = None  # None: housing
 
     def onto(self, target: Decided) -> None:
         if self.partnership_commission:
             target.partnership_commission = self.partnership_commission
+        if self.proposed_place is not None:
+            target.proposed_place = self.proposed_place.value
+            target.proposal_reason = self.proposal_reason.value if self.proposal_reason else None
         target.thematic_referents = _merged(target.thematic_referents, self.thematic_referents)
         target.flags = _merged(target.flags, self.flags)
         target.proposed_accompaniments = _merged(
@@ -210,6 +236,22 @@ class SolicitationRefusal(_Decision):
         effects.solicitation_refused = self.params.reason
 
 
+class HousingProposal(_Decision):
+    action: Literal[A.PROPOSE_HOUSING] = A.PROPOSE_HOUSING
+    params: HousingParams
+
+    def into(self, effects: Effects) -> None:
+        effects.proposed_place, effects.proposal_reason = self.params.place_type, None
+
+
+class ShelterProposal(_Decision):
+    action: Literal[A.PROPOSE_SHELTER] = A.PROPOSE_SHELTER
+    params: ShelterParams
+
+    def into(self, effects: Effects) -> None:
+        effects.proposed_place, effects.proposal_reason = self.params.place_type, self.params.reason
+
+
 Decision = Annotated[
     PartnershipRouting
     | ThematicReferent
@@ -217,7 +259,9 @@ Decision = Annotated[
     | DeadlineSetting
     | Flagging
     | AccompanimentProposal
-    | SolicitationRefusal,
+    | SolicitationRefusal
+    | HousingProposal
+    | ShelterProposal,
     Field(discriminator="action"),
 ]
 DECISION: TypeAdapter[Decision] = TypeAdapter(Decision)

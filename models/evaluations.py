@@ -7,7 +7,7 @@ the submission it came from (unique: an action is recorded once) and when it was
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
 from sqlmodel import Field, SQLModel
 
 from core.clock import now
@@ -29,10 +29,12 @@ from models.vocab import (
 from models.vocab_orientation import (
     CommissionKind,
     Measure,
+    NotHousingReason,
     PlaceType,
     Recommendation,
     RefusalReason,
     RefusedBy,
+    is_housing,
 )
 
 # Every text and list a caseworker enters is bounded (the request-size limit is the last net).
@@ -108,11 +110,32 @@ class CommissionDecisionBase(SQLModel):
     recommendation: Recommendation = code(description=Recommendation.describe())
     place_type: PlaceType | None = code(None, description=PlaceType.describe())
     measures: list[Measure] = listing(max_length=len(Measure), description=Measure.describe())
+    not_housing_reason: NotHousingReason | None = code(
+        None,
+        description="obligatoire quand la préconisation n'est pas un logement (R-COM-1) : "
+        + NotHousingReason.describe(),
+    )
     notes: str | None = Field(None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _housing_first(self) -> "CommissionDecisionBase":
+        housing = self.recommendation is Recommendation.LOGEMENT or is_housing(self.place_type)
+        if not housing and self.not_housing_reason is None:
+            raise ValueError(
+                "le logement d'abord (R-COM-1) : une préconisation autre qu'un logement indique "
+                f"ce qui l'empêche (not_housing_reason : {NotHousingReason.describe()}) ; "
+                "l'absence de ressources n'en est pas une, elle appelle un accompagnement"
+            )
+        return self
 
 
 class CommissionDecision(CommissionDecisionBase, Recorded, table=True):
-    pass
+    # A decision taken in a commission session (models/commissions.py), with who sat in it.
+    session_id: int | None = Field(None, index=True)
+    members_present: list[str] = listing()
+    # The recommendation the rules proposed, and whether the commission followed it.
+    proposed_place: str | None = code(None)
+    follows_proposal: bool | None = None
 
 
 class OrientationBase(SQLModel):

@@ -77,6 +77,10 @@ class PathwayState(BaseModel):
     thematic_referents: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     proposed_accompaniments: list[str] = Field(default_factory=list)
+    # The recommendation proposed to the commission (housing first, R-COM-1) and, for another
+    # answer, why not housing (models/vocab_orientation.NotHousingReason).
+    proposed_place: str | None = None
+    proposal_reason: str | None = None
     # The kinds of the household's active accompaniment measures (codes of models/measures.py).
     measures: list[str] = Field(default_factory=list)
     last_decisions: list[Decision] = Field(default_factory=list)
@@ -178,6 +182,8 @@ DURATION_FIELD: dict[DeadlineKind, str] = {
     DeadlineKind.ORIENTATION_RESPONSE: "orientation_response",
     DeadlineKind.REVIEW: "review",
     DeadlineKind.FOLLOW_UP_END: "follow_up_window",
+    DeadlineKind.DLS_RENEWAL: "dls_renewal",
+    DeadlineKind.LONG_STAY: "abnormal_stay",
 }
 
 

@@ -4,10 +4,11 @@ Schema family per entity (as in the FastAPI template): `XBase` holds what a case
 is shared by the API body `XCreate`; the table `X` adds ids and bookkeeping.
 """
 
+import random
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Index
 from sqlmodel import AutoString, Field, SQLModel
 
 from core.clock import now
@@ -71,6 +72,8 @@ class AlertKind(Coded):
     REEVALUATION = "reevaluation", "réactualisation de l'évaluation"
     REVIEW = "review", "revue de parcours"
     FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
+    DLS_RENEWAL = "dls_renewal", "demande de logement social d'un an, à renouveler"
+    LONG_STAY = "long_stay", "séjour anormalement long en hébergement (R-HOUS-1)"
     POLICY_FAILURE = "policy_failure", "règles du département non appliquées"
     RULE = "", "alerte décidée par une règle"
 
@@ -121,6 +124,9 @@ class Person(PersonBase, table=True):
 class Household(SQLModel, table=True):
     """The fiche ménage, with the read model of its pathway (stage, overdue) for lists."""
 
+    # The candidates of a vacancy: one département, waiting at the commission, one place type.
+    __table_args__ = (Index("ix_household_matching", "departement", "stage", "recommended_place"),)
+
     id: str = Field(primary_key=True, max_length=36)
     departement: str = Field(index=True, max_length=3)
     typology: Typo = code(Typo.NON_RENSEIGNE)
@@ -147,6 +153,17 @@ class Household(SQLModel, table=True):
     thematic_referents: list[str] = listing()
     flags: list[str] = listing()
     proposed_accompaniments: list[str] = listing()
+    # Housing first (R-COM-1): what the rules propose to the commission, and why not housing.
+    proposed_place: str | None = code(None)
+    proposal_reason: str | None = code(None)
+    # Matching (models/ranking.py reads these columns in SQL): the place type the commission
+    # recommended, the vulnerability the flash evaluation found, when a refusal's consequence
+    # lets the household be proposed again, and a tie-breaker drawn once and kept.
+    recommended_place: str | None = code(None, index=True)
+    vulnerability: str | None = code(None)
+    held_until: datetime | None = when(None)
+    awaiting_reassessment: bool = False
+    tie_breaker: float = Field(default_factory=random.random)
     created_at: datetime = when(default_factory=now)
     updated_at: datetime = when(default_factory=now)
 

@@ -280,6 +280,9 @@ class HouseholdDetail(HouseholdSummary):
     thematic_referents: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     proposed_accompaniments: list[str] = Field(default_factory=list)
+    proposed_place: str | None = Field(None, description="préconisation proposée par les règles")
+    proposal_reason: str | None = Field(None, description="pourquoi pas un logement")
+    recommended_place: str | None = Field(None, description="type de place préconisé")
     sensitive_hidden: bool = Field(False, description="champs sensibles masqués pour ce rôle")
 
 

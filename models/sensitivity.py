@@ -44,6 +44,7 @@ from models.vocab_orientation import (
     CommissionKind,
     ExitSituation,
     Measure,
+    NotHousingReason,
     PlaceType,
     RefusalReason,
 )
@@ -95,6 +96,8 @@ SENSITIVE_FIELDS: dict[type[BaseModel], dict[str, Sensitivity]] = {
 # Values hidden wherever they appear; the rest of their list is shown.
 SENSITIVE_VALUES: dict[type[Coded], dict[Coded, Sensitivity]] = {
     ImmediateNeed: {ImmediateNeed.SOINS: S.SANTE},
+    # Why not housing: the administrative situation (the wish is the person's own word).
+    NotHousingReason: {NotHousingReason.SITUATION_ADMINISTRATIVE: S.STATUT},
     FirstOrientation: {FirstOrientation.DNA: S.STATUT, FirstOrientation.SANTE: S.SANTE},
     Resource: {Resource.ADA: S.STATUT, Resource.AAH: S.SANTE},
     Employment: {Employment.RQTH: S.SANTE},
@@ -149,8 +152,10 @@ VALUE_LISTS: dict[type[BaseModel], dict[str, type[Coded]]] = {
         "flags": Flag,
         "thematic_referents": Theme,
         "proposed_accompaniments": Measure,
+        "proposal_reason": NotHousingReason,
     },
     PathwayState: {
+        "proposal_reason": NotHousingReason,
         "flags": Flag,
         "thematic_referents": Theme,
         "proposed_accompaniments": Measure,

@@ -155,15 +155,23 @@ def refused(stage: Stage | None, action: Action, facts: GuardFacts) -> Refusal |
 STAGE_DEADLINES: dict[Stage, frozenset[DeadlineKind]] = {
     S.REPORTED: frozenset({D.FLASH}),
     S.FLASH_EVALUATED: frozenset({D.IN_DEPTH}),
-    S.ORIENTATION_PROPOSED: frozenset({D.ORIENTATION_RESPONSE}),
-    S.ADMITTED: frozenset({D.REEVALUATION, D.REVIEW}),
+    S.IN_DEPTH_EVALUATED: frozenset({D.DLS_RENEWAL}),
+    S.COMMISSION: frozenset({D.DLS_RENEWAL}),
+    S.ORIENTATION_PROPOSED: frozenset({D.ORIENTATION_RESPONSE, D.DLS_RENEWAL}),
+    S.ADMITTED: frozenset({D.REEVALUATION, D.REVIEW, D.DLS_RENEWAL, D.LONG_STAY}),
     S.HOUSED: frozenset({D.FOLLOW_UP_END}),
     S.FOLLOW_UP: frozenset({D.FOLLOW_UP_END}),
 }
+# Deadlines that time alone brings, from a date the facts hold (the DLS's filing) or the stage's
+# start (the admission): the rules are asked on the day (workflows/pathway.py TIME_FACTS_PATCH).
+FROM_FACTS = frozenset({D.DLS_RENEWAL, D.LONG_STAY})
+# The fact each starts from, when it is not the action's own date.
+START_FACT: dict[DeadlineKind, str] = {D.DLS_RENEWAL: "dls_filed_on"}
 # The awaited action clears its deadline, even late (this is what clears "overdue").
 CLEARS: dict[Action, frozenset[DeadlineKind]] = {
     A.FLASH_EVALUATION: frozenset({D.FLASH}),
-    A.IN_DEPTH_EVALUATION: frozenset({D.IN_DEPTH, D.REEVALUATION}),
+    A.IN_DEPTH_EVALUATION: frozenset({D.IN_DEPTH, D.REEVALUATION, D.DLS_RENEWAL}),
+    A.COMMISSION_DECISION: frozenset({D.LONG_STAY}),  # the long stay was looked at
     A.ACCEPT_ORIENTATION: frozenset({D.ORIENTATION_RESPONSE}),
     A.REFUSE_ORIENTATION: frozenset({D.ORIENTATION_RESPONSE}),
     A.REVIEW: frozenset({D.REVIEW}),
@@ -173,7 +181,7 @@ CLEARS: dict[Action, frozenset[DeadlineKind]] = {
 # changes — the accompaniment intensity — and never a missed one: only the awaited action (the
 # re-evaluation) clears that (workflows/planning.py `deadline_plan`).
 REARMS: dict[Action, frozenset[DeadlineKind]] = {
-    A.IN_DEPTH_EVALUATION: frozenset({D.REEVALUATION}),
+    A.IN_DEPTH_EVALUATION: frozenset({D.REEVALUATION, D.DLS_RENEWAL}),  # a new DLS date
     A.REVIEW: frozenset({D.REVIEW}),
     A.ACCOMPANIMENT_CHANGE: frozenset({D.REEVALUATION}),
 }

@@ -215,6 +215,10 @@ class DeadlineKind(Coded):
     REEVALUATION = "reevaluation", "réactualisation de l'évaluation"
     REVIEW = "review", "revue de parcours"
     FOLLOW_UP_END = "follow_up_end", "fin du suivi post-logement"
+    # Dates that come with time alone (issue 11): the rules see them on the day, not at the
+    # next action.
+    DLS_RENEWAL = "dls_renewal", "demande de logement social d'un an, à renouveler"
+    LONG_STAY = "long_stay", "séjour anormalement long en hébergement (R-HOUS-1)"
 
 
 class Theme(Coded):
@@ -232,6 +236,14 @@ class Flag(Coded):
     DLS_RENEWAL = "dls_renewal", "demande de logement social à renouveler"
     SYPLO_LABELLING = "syplo_labelling", "à labelliser dans SYPLO"
     LONG_STAY_REVIEW = "long_stay_review", "séjour anormalement long : à analyser (R-HOUS-1)"
+
+
+class HousingWish(Coded):
+    """The person's wish for housing, as the in-depth evaluation recorded it (R-COM-1)."""
+
+    OUI = "oui", "souhaite un logement"
+    NON = "non", "ne souhaite pas de logement pour le moment"
+    NON_RENSEIGNE = "non_renseigne", "non renseigné"
 
 
 class Recipient(Coded):

@@ -39,10 +39,68 @@ HOUSING_PLACES = frozenset(
 )
 
 
+class HousingPlace(Coded):
+    """The housing a recommendation may look at first (R-COM-1): the housing places above."""
+
+    LOGEMENT_ORDINAIRE = PlaceType.LOGEMENT_ORDINAIRE.value, PlaceType.LOGEMENT_ORDINAIRE.label
+    IML = PlaceType.IML.value, PlaceType.IML.label
+    PENSION_FAMILLE = PlaceType.PENSION_FAMILLE.value, PlaceType.PENSION_FAMILLE.label
+    RESIDENCE_ACCUEIL = PlaceType.RESIDENCE_ACCUEIL.value, PlaceType.RESIDENCE_ACCUEIL.label
+    RESIDENCE_SOCIALE = PlaceType.RESIDENCE_SOCIALE.value, PlaceType.RESIDENCE_SOCIALE.label
+
+
+class ShelterPlace(Coded):
+    """The other places: a recommendation of one of them needs a `NotHousingReason`."""
+
+    ALT = PlaceType.ALT.value, PlaceType.ALT.label
+    CHRS = PlaceType.CHRS.value, PlaceType.CHRS.label
+    HEBERGEMENT_URGENCE = PlaceType.HEBERGEMENT_URGENCE.value, PlaceType.HEBERGEMENT_URGENCE.label
+    HEBERGEMENT_SPECIALISE = (
+        PlaceType.HEBERGEMENT_SPECIALISE.value,
+        PlaceType.HEBERGEMENT_SPECIALISE.label,
+    )
+    HOTEL = PlaceType.HOTEL.value, PlaceType.HOTEL.label
+    DNA = PlaceType.DNA.value, PlaceType.DNA.label
+
+
+class NotHousingReason(Coded):
+    """Why a recommendation is not housing. R-COM-1: only the person's wish and administrative
+    situation may block housing; a lack of income never does (it calls for accompaniment)."""
+
+    SOUHAIT = "souhait", "la personne ne souhaite pas de logement pour le moment"
+    SITUATION_ADMINISTRATIVE = (
+        "situation_administrative",
+        "sa situation administrative ne permet pas l'accès au logement",
+    )
+
+
+def is_housing(place: PlaceType | str | None) -> bool:
+    return place is not None and place in {p.value for p in HOUSING_PLACES}
+
+
+class RankingCriterion(Coded):
+    """One criterion of the explicit order in which a vacancy's candidates are ranked, set per
+    département in its policy file (`ranking:`), the first deciding first; a tie-breaker drawn
+    once per household ends every tie. No opaque score."""
+
+    ENFANTS = "enfants", "les ménages avec enfants d'abord"
+    VULNERABILITE = "vulnerabilite", "la plus grande vulnérabilité d'abord (évaluation flash)"
+    SEJOUR_LONG = "sejour_long", "un séjour anormalement long en hébergement d'abord (R-HOUS-1)"
+    SYPLO = "syplo", "les ménages labellisés SYPLO d'abord (public prioritaire)"
+    ANCIENNETE = "anciennete", "la demande la plus ancienne d'abord"
+
+
+DEFAULT_RANKING = (RankingCriterion.VULNERABILITE, RankingCriterion.ANCIENNETE)
+
+
 class Measure(Coded):
     AVDL = "avdl", "AVDL"
     ASLL = "asll", "ASLL"
     FSL = "fsl", "FSL"
+    ACCES_DROITS = (
+        "acces_droits",
+        "accompagnement vers les droits et l'emploi (coordonné par le référent principal)",
+    )
     AUTRE = "autre", "autre mesure"
 
 

@@ -13,6 +13,7 @@ import structlog
 from pydantic import ValidationError
 
 from models.decisions import DeadlineDurations, Evaluation, decision
+from models.vocab_orientation import DEFAULT_RANKING, RankingCriterion
 from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
 from rules.compiler import definition, engine_fact, ruleset_name
 from rules.deadlines import Deadlines, days, deadline_issues, merge
@@ -58,6 +59,13 @@ class Policy:
     @cached_property
     def abnormal_stay_days(self) -> int:
         return days(self.deadlines.abnormal_stay)
+
+    @property
+    def ranking(self) -> tuple[RankingCriterion, ...]:
+        """The order of a vacancy's candidates: the département's, else the national one."""
+        return (
+            (self.local.ranking if self.local else ()) or self.national.ranking or DEFAULT_RANKING
+        )
 
     def terms(self, kind: "StructureKind") -> "ProtocolTerms":
         """The orientation protocol of a `kind` structure here (delays, refusal consequences)."""

@@ -52,6 +52,7 @@ class Deadlines(DeadlineSet):
         "follow_up_window",
         "escalation",
         "abnormal_stay",
+        "dls_renewal",
     )
     @classmethod
     def _duration(cls, value: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from models.vocab_orientation import RankingCriterion
 from rules.conditions import Condition, parse_condition
 from rules.policy_text import Issue, Path_, PolicyInvalid, line_of, load
 from rules.vocabulary import ACTIONS, FACTS, default_facts
@@ -65,6 +66,7 @@ class _PolicyModel(BaseModel):
     deadlines: dict[str, Any] = Field(default_factory=dict)
     protocols: dict[str, Any] = Field(default_factory=dict)
     refusal_consequences: dict[str, Any] = Field(default_factory=dict)
+    ranking: list[str] = Field(default_factory=list, max_length=len(RankingCriterion))
     rules: list[_RuleModel] = Field(default_factory=list)
     cases: list[_CaseModel] = Field(default_factory=list)
 
@@ -83,6 +85,9 @@ class PolicyDocument:
     # Checked with their lines in PolicyBook._build (rules/protocols.py), like `deadlines`.
     protocols: dict[str, Any] = field(default_factory=dict)
     refusal_consequences: dict[str, Any] = field(default_factory=dict)
+    # The order of a vacancy's candidates (models/vocab_orientation.RankingCriterion); empty:
+    # the national one.
+    ranking: tuple[RankingCriterion, ...] = ()
 
 
 def parse_document(file: str, text: str) -> PolicyDocument:
@@ -123,6 +128,16 @@ def parse_document(file: str, text: str) -> PolicyDocument:
             )
         )
         cases.append(Case(c.name, facts, expect))
+    ranking: list[RankingCriterion] = []
+    for i, name in enumerate(model.ranking):
+        criterion = next((c for c in RankingCriterion if c.value == name), None)
+        if criterion is None:
+            known = ", ".join(c.value for c in RankingCriterion)
+            issue(("ranking", i), f"critère inconnu « {name} » ; critères possibles : {known}")
+        elif criterion in ranking:
+            issue(("ranking", i), f"critère « {name} » en double")
+        else:
+            ranking.append(criterion)
     seen: set[str] = set()
     for i, rule in enumerate(rules):
         if rule.id in seen:
@@ -142,6 +157,7 @@ def parse_document(file: str, text: str) -> PolicyDocument:
         tuple(cases),
         model.protocols,
         model.refusal_consequences,
+        tuple(ranking),
     )
 
 

@@ -36,7 +36,10 @@ DEADLINES = {
     "escalation": "délai avant d'alerter le niveau suivant quand une évaluation reste en retard "
     "(R-EVAL-5)",
     "abnormal_stay": "durée de séjour en hébergement jugée anormalement longue (R-HOUS-1) : "
-    "elle calcule le fait `long_stay`",
+    "elle calcule le fait `long_stay` ; le jour où un séjour l'atteint, l'échéance `long_stay` "
+    "échoit et les règles sont évaluées sans attendre une action",
+    "dls_renewal": "âge d'une demande de logement social qui la rend à renouveler (un an) : "
+    "ce jour-là, l'échéance `dls_renewal` échoit et les règles sont évaluées",
 }
 
 EXAMPLE = """\

@@ -18,6 +18,7 @@ from models.vocab import (
     Coded,
     Expertise,
     Flag,
+    HousingWish,
     Recipient,
     ResidentialSituation,
     Sex,
@@ -26,7 +27,15 @@ from models.vocab import (
     Typology,
     Vulnerability,
 )
-from models.vocab_orientation import Measure, PlaceType, RefusalReason, RefusedBy
+from models.vocab_orientation import (
+    HousingPlace,
+    Measure,
+    NotHousingReason,
+    PlaceType,
+    RefusalReason,
+    RefusedBy,
+    ShelterPlace,
+)
 
 Kind = Literal["code", "codes", "bool", "int"]
 
@@ -94,6 +103,7 @@ FACTS: dict[str, FactSpec] = {
     "expertise_needed": FactSpec("codes", "expertises nécessaires", Expertise, ()),
     "administrative_situation": _code(AdministrativeSituation, "situation administrative"),
     "no_resources": _bool("aucune ressource déclarée"),
+    "housing_wish": _code(HousingWish, "souhait d'un logement (évaluation approfondie)"),
     "accompaniment_intensity": _code(
         AccompanimentIntensity, "intensité de l'accompagnement", "moyen"
     ),
@@ -152,6 +162,18 @@ ACTIONS: dict[str, ActionSpec] = {
     ),
     # Decides the landlord route: the solicitation is refused, nothing recorded (R-HOUS-3).
     A.REFUSE_SOLICITATION: ActionSpec(A.REFUSE_SOLICITATION.label, {"reason": REASON}),
+    # The recommendation the commission confirms or changes (R-COM-1): housing first; any other
+    # answer says why, from a list where a lack of income has no place.
+    A.PROPOSE_HOUSING: ActionSpec(
+        A.PROPOSE_HOUSING.label, {"place_type": ParamSpec("logement", HousingPlace)}
+    ),
+    A.PROPOSE_SHELTER: ActionSpec(
+        A.PROPOSE_SHELTER.label,
+        {
+            "place_type": ParamSpec("hébergement", ShelterPlace),
+            "reason": ParamSpec("ce qui empêche le logement", NotHousingReason),
+        },
+    ),
 }
 # The event an action acts on, when it acts on one only (checked when a policy is read).
 ONLY_ON: dict[str, Event] = {A.REFUSE_SOLICITATION: Event.LANDLORD_SOLICITATION}
@@ -196,6 +218,7 @@ class RuleFacts(BaseModel):
     expertise_needed: list[Expertise] = Field(default_factory=list)
     administrative_situation: AdministrativeSituation = AdministrativeSituation.NON_RENSEIGNE
     no_resources: bool = False
+    housing_wish: HousingWish = HousingWish.NON_RENSEIGNE
     accompaniment_intensity: AccompanimentIntensity = AccompanimentIntensity.MOYEN
     housing_conditions_met: bool = False
     dls_age_days: int = -1

@@ -72,6 +72,13 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_time_skipping()
+    yield env
+    await env.shutdown()
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    """A time-skipping server with our search attributes (its clock starts at today's)."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=DATA_CONVERTER,
         test_server_existing_path=str(BIN / "temporal-test-server"),
@@ -87,8 +94,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
             search_attributes={k.name: types[k.indexed_value_type.name] for k in sa.ALL},
         )
     )
-    yield env
-    await env.shutdown()
+    return env
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +131,23 @@ async def running_worker(
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+@pytest.fixture
+async def fresh_ts(
+    settings: Settings, engine: Engine
+) -> AsyncIterator[tuple[WorkflowEnvironment, Driver]]:
+    """A pathway driver on a time-skipping server of its own, whose clock is today's: for a
+    test whose dates must stay close to the real ones (what a caseworker may enter)."""
+    env = await start_time_skipping()
+    queue = f"siao-tests-{uuid.uuid4().hex[:8]}"
+    driver = Driver(env.client, engine, queue)
+    try:
+        async with running_worker(env.client, settings, engine, queue):
+            yield env, driver
+            await driver.terminate_all()
+    finally:
+        await env.shutdown()
 
 
 @pytest.fixture

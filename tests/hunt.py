@@ -38,6 +38,7 @@ MEETS: dict[Role, frozenset[DeadlineKind]] = {
     Role.ECOUTANT_115: frozenset({K.FLASH}),
     Role.VEILLE_SOCIALE: frozenset({K.FLASH}),
     Role.GESTIONNAIRE: frozenset({K.ORIENTATION_RESPONSE}),
+    Role.COMMISSION: frozenset({K.LONG_STAY}),  # its decision is what an abnormal stay awaits
 }
 ALWAYS_SENSITIVE = {Role.REFERENT, Role.COORDINATEUR}  # they accompany the household
 AGENDA = {"in_depth_evaluated", "commission"}  # commission members: sensitive while on agenda

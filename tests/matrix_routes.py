@@ -167,6 +167,8 @@ ROUTES = [
     Route("POST", f"{VP}/household-answer", P.ORIENTATION_RESPONSE, _yes, "commission", "agreed"),
     Route("POST", f"{VP}/withdrawal", P.ORIENTATION, _expired, "commission", "proposed"),
     Route("POST", f"{VP}/admission", P.ADMISSION, _admitted, "commission", "accepted"),
+    Route("GET", "/vacancies/{vid}/candidates", P.ORIENTATION, place="vacancy"),
+    Route("GET", "/vacancies/{vid}/candidates/{hid}", P.ORIENTATION, None, "commission", "vacancy"),
     Route("POST", "/measure-services", P.OFFER_MANAGE, _measure_service),
     Route("GET", "/measure-services?kind=avdl", P.MEASURES_READ),
     Route("GET", f"{H}/measures", P.MEASURES_READ, None, RICH),

@@ -49,7 +49,11 @@ async def test_long_pathway_continues_as_new_and_keeps_its_state(ts_env, ts_path
     assert state.accompaniment_intensity == "leger"
     live = await ts_pathway.state(hid)
     assert live.actions_count == 15
-    assert {d.kind for d in live.deadlines} == {DeadlineKind.REEVALUATION, DeadlineKind.REVIEW}
+    assert {d.kind for d in live.deadlines} == {
+        DeadlineKind.REEVALUATION,
+        DeadlineKind.REVIEW,
+        DeadlineKind.LONG_STAY,
+    }
     with Session(engine) as s:
         reviews = s.exec(
             select(func.count()).select_from(Review).where(Review.household_id == hid)

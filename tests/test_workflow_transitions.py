@@ -123,7 +123,14 @@ async def test_whole_pathway_to_housing_then_follow_up_window_closes_it(ts_env, 
     for action, schema, data, expected in steps:
         state = await drive.act(hid, action, body(schema, data), t)
         assert state.stage is expected, action
-    assert {d.kind for d in state.deadlines} == {DeadlineKind.REEVALUATION, DeadlineKind.REVIEW}
+    # The abnormal stay is watched from the admission (no DLS filed: nothing to renew).
+    assert {d.kind for d in state.deadlines} == {
+        DeadlineKind.REEVALUATION,
+        DeadlineKind.REVIEW,
+        DeadlineKind.LONG_STAY,
+    }
+    stay = next(d for d in state.deadlines if d.kind is DeadlineKind.LONG_STAY)
+    assert stay.duration == "P18M"
     reeval = next(d for d in state.deadlines if d.kind is DeadlineKind.REEVALUATION)
     assert reeval.duration == "P1M"  # national target for intensive accompaniment
 

@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         pathway_workflow_id,
     )
     from models.schemas import ActionRefused
-    from models.transitions import ON_EXPIRY, allowed_actions, next_stage
+    from models.transitions import FROM_FACTS, ON_EXPIRY, allowed_actions, next_stage
     from rules.vocabulary import Event, RuleFacts
     from workflows import calls, planning, presentation
     from workflows import search_attributes as sa
@@ -43,6 +43,9 @@ PURGE_PATCH = "purge-after-follow-up-v1"
 EXACTLY_ONCE_PATCH = "applied-submission-advances-v1"
 # The rules' `refuse_solicitation` refuses a landlord's solicitation (before: recorded anyway).
 SOLICITATION_PATCH = "refuse-solicitation-v1"
+# Deadlines that time alone brings (a DLS a year old, an abnormally long stay): the rules are
+# asked on the day, not at the next action.
+TIME_FACTS_PATCH = "time-driven-facts-v1"
 RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-new
 RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed
 PLANNING_ERRORS = (ArithmeticError, ValueError, TypeError, KeyError)
@@ -151,6 +154,8 @@ class PathwayWorkflow:
         after = next_stage(before, inp.action)
         changed = inp.accompaniment_intensity not in (None, state.accompaniment_intensity)
         kept, to_arm = planning.deadline_plan(state.deadlines, inp.action, before, after, changed)
+        if to_arm & FROM_FACTS and not workflow.patched(TIME_FACTS_PATCH):
+            to_arm -= FROM_FACTS  # a pathway begun before them replays as it ran
         new = planning.after_action(state, inp, before, after)
         evaluation: Evaluation | None = None
         facts: RuleFacts | None = None
@@ -180,6 +185,7 @@ class PathwayWorkflow:
                 new.accompaniment_intensity,
                 inp.occurred_at,
                 effects.deadlines if effects else {},
+                new.facts,
             )
         except PLANNING_ERRORS as exc:  # e.g. a duration too long for the calendar
             await self._refuse_for_policy(inp, f"échéance incalculable ({type(exc).__name__})")

@@ -1,7 +1,8 @@
 """Pure, deterministic planning for PathwayWorkflow: the next state, the deadlines to arm, the
 facts the rules see, and what their decisions change. No I/O, no clock: `now` is passed in."""
 
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
 
 from models.decisions import DeadlineDurations, Effects, Evaluation
 from models.pathway import (
@@ -18,6 +19,7 @@ from models.transitions import (
     CLEARS,
     REARMS,
     STAGE_DEADLINES,
+    START_FACT,
     Expiry,
     Guard,
     GuardFacts,
@@ -103,22 +105,34 @@ def deadline_plan(
     return kept, to_arm - {d.kind for d in kept}
 
 
+def fact_start(kind: DeadlineKind, facts: Mapping[str, object]) -> datetime | None:
+    """When a deadline that starts from a recorded date starts (None: no such date recorded)."""
+    value = facts.get(START_FACT[kind])
+    if not isinstance(value, str):
+        return None
+    return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
+
+
 def arm(
     kinds: set[DeadlineKind],
     durations: DeadlineDurations | None,
     intensity: AccompanimentIntensity,
     start: datetime,
     overrides: dict[DeadlineKind, str],
+    facts: Mapping[str, object] | None = None,
 ) -> list[Deadline]:
     if not kinds or durations is None:
         return []
     armed = []
     for kind in sorted(kinds):
+        begins = fact_start(kind, facts or {}) if kind in START_FACT else start
+        if begins is None:
+            continue  # e.g. no DLS filed: nothing to renew
         duration = overrides.get(kind) or duration_for(kind, durations, intensity)
         armed.append(
             Deadline(
                 kind=kind,
-                due_at=add_duration(start, duration),
+                due_at=add_duration(begins, duration),
                 duration=duration,
                 policy_version=durations.policy_version,
             )

@@ -182,6 +182,9 @@ def _detail(
             thematic_referents=household.thematic_referents,
             flags=household.flags,
             proposed_accompaniments=household.proposed_accompaniments,
+            proposed_place=household.proposed_place,
+            proposal_reason=household.proposal_reason,
+            recommended_place=household.recommended_place,
         )
         departement, stage = household.departement, household.stage
     seen = redaction.viewer(principal, stage=stage, departement=departement, book=book)

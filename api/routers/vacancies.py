@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from activities import audit
-from api import vacancies
+from api import matching, vacancies
 from api.actions import read_state
 from api.deps import IdempotencyKey
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
@@ -18,8 +18,9 @@ from api.errors import ApiError, problem
 from api.offer import structures_of
 from api.permissions import Permission
 from api.security import Principal, household_for, require
-from api.state import EngineDep, TemporalDep
+from api.state import BookDep, EngineDep, TemporalDep
 from core import clock
+from models.matching import CandidateSnapshot
 from models.offer import Place
 from models.pathway import Action
 from models.protocol import ProtocolStep
@@ -123,15 +124,18 @@ async def propose(
     body: ProposalCreate,
     engine: EngineDep,
     client: TemporalDep,
+    book: BookDep,
     who: Proposer,
     key: IdempotencyKey = None,
 ) -> VacancyView:
     """Le ménage doit être en attente d'orientation (après la commission), remplir les exigences
     de la structure et de la place, et ne pas être écarté par le motif de son dernier refus.
-    Le parcours du ménage passe en « orientation proposée »."""
+    Le parcours du ménage passe en « orientation proposée ». La liste des candidats d'où vient
+    la proposition (critères, rangs, tirages) est conservée avec elle."""
     hid, now = body.household_id, body.proposed_at or clock.now()
+    actor = f"agent-{who.user_id}"
 
-    def check(session: Session) -> tuple[Vacancy, list[dict[str, Any]]]:
+    def check(session: Session) -> tuple[Vacancy, list[dict[str, Any]], CandidateSnapshot]:
         vacancy, structure = vacancies.vacancy_for(session, who, vacancy_id)
         household_for(session, who, hid)  # 404 outside the caller's reach
         declared = vacancy.declared_at
@@ -142,9 +146,16 @@ async def propose(
         why = vacancies.held_back(session, hid, now)
         if why:
             raise ApiError(409, f"Proposition impossible : {why}. Rien n'a été modifié.")
-        return vacancy, [*structure.requirements, *(place.requirements if place else [])]
+        requirements = [*structure.requirements, *(place.requirements if place else [])]
+        return (
+            vacancy,
+            requirements,
+            matching.snapshot(
+                session, book.policy(structure.departement), vacancy, structure, hid, actor
+            ),
+        )
 
-    vacancy, requirements = await _in(engine, check)
+    vacancy, requirements, taken = await _in(engine, check)
     facts = (await read_state(client, hid)).facts
     unmet = vacancies.unmet(requirements, facts)
     if unmet:
@@ -154,10 +165,10 @@ async def propose(
             + " ; ".join(unmet)
             + ". Rien n'a été modifié.",
         )
-    actor = f"agent-{who.user_id}"
     inp = ProposeInput(household_id=hid, actor=actor, occurred_at=now)
     uid = vacancies.update_id("propose", hid, actor, key)
     await vacancies.send(client, vacancy_id, VacancyWorkflow.propose, inp, uid)
+    await _in(engine, lambda s: matching.keep(s, taken))
     await run_in_threadpool(_audit, engine, who, vacancy, hid, "proposition d'un ménage")
     return await _answered(engine, who, vacancy_id)
 
