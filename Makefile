@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test worker api demo lint migrate bench clean venv bytecode
+.PHONY: up test worker api demo lint migrate bench bench-matching clean venv bytecode
 
 # Idempotent bootstrap: rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -49,6 +49,10 @@ lint: $(STAMP)
 
 bench: bytecode
 	$(BIN)/python bench/pathway.py
+
+# Ranking one vacancy among 50,000 households; PostgreSQL too with BENCH_POSTGRES=<URL>.
+bench-matching: venv
+	$(BIN)/python bench/matching.py $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
 
 clean:
 	rm -rf var/*.db var/*.db-* var/*.log

@@ -233,7 +233,8 @@ def _dates(stage: str, v: Viewer) -> dict[str, Any]:
 
 
 def summary(item: HouseholdSummary, v: Viewer) -> HouseholdSummary:
-    return item.model_copy(update=_dates(item.stage, v))
+    update = {**_dates(item.stage, v), "flags": _values(item.flags, Flag, v)}
+    return item.model_copy(update=update if v.reads else {**update, "name": None})
 
 
 def detail(d: HouseholdDetail, v: Viewer) -> HouseholdDetail:

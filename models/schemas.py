@@ -262,6 +262,10 @@ class HouseholdSummary(BaseModel):
         None, description="ancienneté de la demande (perdue seulement selon le motif d'un refus)"
     )
     updated_at: datetime
+    name: str | None = Field(
+        None, description="demandeur : nom (s'il y consent) ou pseudonyme, pour qui lit les fiches"
+    )
+    flags: list[str] = Field(default_factory=list, description="signalements des règles")
 
 
 class HouseholdPage(BaseModel):

@@ -72,3 +72,22 @@ def test_rules_bench_runs_every_side_and_its_dry_run() -> None:
         r"^dry-run \(rules\.dry_run\.dry_run\).*300 rows in .* PASS; households' decisions: \d+",
     ):
         assert re.search(line, result.stdout, re.M), result.stdout
+
+
+def test_matching_bench_ranks_like_the_bare_query(db_url: str) -> None:
+    """bench/matching.py: the project's ranking beside the bare SQL, on SQLite, and on
+    PostgreSQL when the suite runs there (in a schema of its own, dropped after)."""
+    cmd = [sys.executable, str(ROOT / "bench" / "matching.py"), "--households", "800"]
+    cmd += ["--runs", "5"]
+    if db_url.startswith("postgresql"):
+        cmd += ["--postgres", db_url]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    databases = ["SQLite", "PostgreSQL"] if db_url.startswith("postgresql") else ["SQLite"]
+    for name in databases:
+        assert re.search(
+            rf"^== {name} : 800 ménages(?:.*\n)*?bare\s+{NUMBER}\s+{NUMBER}\n"
+            rf"project\s+{NUMBER}\s+{NUMBER}\nratio project/bare p99 {NUMBER}",
+            result.stdout,
+            re.M,
+        ), result.stdout

@@ -38,6 +38,7 @@ async def _vacancy(c: httpx.AsyncClient, name: str, requirements: list[Any]) -> 
     sid = ok(await c.post("/structures", json={**body, "requirements": requirements}), 201)["id"]
     place = {"label": "Studio 1", "status": "vacant"}
     pid = ok(await c.post(f"/structures/{sid}/places", json=place), 201)["id"]
+
     async def opened() -> str:
         found = ok(await c.get("/vacancies", params={"place_id": pid}))
         assert len(found) == 1, found  # the workflow writes its row first
@@ -51,7 +52,12 @@ async def test_no_income_gets_housing_with_accompaniment_proposed_then_confirmed
 ):
     hid = ok(await http.post("/households", json=examples.first_contact()), 201)["household_id"]
     ok(await http.post(f"/households/{hid}/flash-evaluation", json=examples.flash()))
-    in_depth = {**examples.in_depth(), "resources": ["aucune"], "wants_housing": True}
+    in_depth = {
+        **examples.in_depth(),
+        "resources": ["aucune"],
+        "wants_housing": True,
+        "syplo": "non_inscrit",
+    }
     state = ok(await http.post(f"/households/{hid}/in-depth-evaluation", json=in_depth))
     assert state["proposed_place"] == "logement_ordinaire" and state["proposal_reason"] is None
     assert "acces_droits" in state["proposed_accompaniments"]
@@ -86,6 +92,16 @@ async def test_no_income_gets_housing_with_accompaniment_proposed_then_confirmed
         assert s.get(Household, hid).recommended_place == "logement_ordinaire"  # type: ignore[union-attr]
     detail = ok(await http.get(f"/households/{hid}"))
     assert detail["proposed_place"] == "logement_ordinaire"
+
+    # Where people work: the flag filters the list, whose items carry the name and the flags.
+    page = ok(await http.get("/households", params={"flag": "syplo_labelling", "limit": 200}))
+    (item,) = [i for i in page["items"] if i["id"] == hid]
+    assert item["name"] == "Le Grand Jo" and "syplo_labelling" in item["flags"]
+    assert all("syplo_labelling" in i["flags"] for i in page["items"])
+    page = ok(await http.get("/households", params={"flag": "dls_renewal", "limit": 200}))
+    assert hid not in [i["id"] for i in page["items"]]
+    wrong = await http.get("/households", params={"flag": "inconnu"})
+    assert wrong.status_code == 422
 
 
 async def test_candidates_ranked_explained_snapshotted_and_absences_explained(

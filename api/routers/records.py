@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import and_, func, or_
+from sqlalchemy import String, and_, cast, false, func, or_
 from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +20,7 @@ from models.evaluations import RECORD_TABLES as RECORDS
 from models.pathway import Stage
 from models.records import Alert, Household, Person, TimelineEvent
 from models.schemas import DEPARTEMENT, HouseholdDetail, HouseholdPage, HouseholdSummary
+from models.vocab import Flag
 from rules.book import PolicyBook
 
 router = APIRouter(prefix="/households", tags=["Fiches"])
@@ -49,7 +50,21 @@ def _dump(row: SQLModel) -> dict[str, Any]:
     return data
 
 
-def _summary(h: Household) -> HouseholdSummary:
+def _names(session: Session, ids: list[str]) -> dict[str, str]:
+    """Each household's applicant as staff call them: the name when consented, else the
+    nickname."""
+    people = session.exec(
+        select(Person).where(col(Person.household_id).in_(ids)).order_by(col(Person.id))
+    ).all()
+    found: dict[str, str] = {}
+    for p in people:
+        named = " ".join(filter(None, (p.first_name, p.last_name))) if p.nominative_consent else ""
+        if p.household_id not in found and (named or p.nickname):
+            found[p.household_id] = named or p.nickname or ""
+    return found
+
+
+def _summary(h: Household, name: str | None = None) -> HouseholdSummary:
     return HouseholdSummary(
         id=h.id,
         departement=h.departement,
@@ -61,6 +76,8 @@ def _summary(h: Household) -> HouseholdSummary:
         encountered_at=aware(h.encountered_at),
         seniority_since=aware(h.seniority_since),
         updated_at=aware(h.updated_at),
+        name=name,
+        flags=list(h.flags or []),
     )
 
 
@@ -109,6 +126,9 @@ def list_households(
             description="seulement les parcours en retard, parmi ceux dont vous voyez les échéances"
         ),
     ] = None,
+    flag: Annotated[
+        Flag | None, Query(description="seulement les ménages portant ce signalement")
+    ] = None,
     sort: Annotated[
         Sort, Query(description="`recent` : dernière mise à jour ; `seniority` : les plus anciens")
     ] = "recent",
@@ -142,6 +162,20 @@ def list_households(
                 )
             )
         )
+    if flag is not None:  # only where the caller may see that flag (its value may be sensitive)
+        filters.append(
+            or_(
+                *(
+                    and_(
+                        col(Household.departement) == dep,
+                        cast(Household.flags, String).like(f'%"{flag.value}"%'),
+                    )
+                    for dep in sorted(principal.departements)
+                    if viewer_of(dep, Stage.REPORTED.value).shows_value(Flag, flag)
+                ),
+                false(),
+            )
+        )
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(Household).where(*filters)).one()
         rows = session.exec(
@@ -151,7 +185,11 @@ def list_households(
             .offset(offset)
             .limit(limit)
         ).all()
-    items = [redaction.summary(_summary(h), viewer_of(h.departement, h.stage)) for h in rows]
+        names = _names(session, [h.id for h in rows])
+    items = [
+        redaction.summary(_summary(h, names.get(h.id)), viewer_of(h.departement, h.stage))
+        for h in rows
+    ]
     for h in rows:
         disclosed.household(h.id, LISTED_FIELDS, h.departement)
     return HouseholdPage(items=items, total=total, offset=offset, limit=limit)
@@ -180,7 +218,6 @@ def _detail(
             alerts=rows(Alert, col(Alert.id)),
             partnership_commission=household.partnership_commission,
             thematic_referents=household.thematic_referents,
-            flags=household.flags,
             proposed_accompaniments=household.proposed_accompaniments,
             proposed_place=household.proposed_place,
             proposal_reason=household.proposal_reason,
