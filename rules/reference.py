@@ -5,7 +5,7 @@ from models.decisions import DeadlineSet
 from models.offer import StructureKind
 from models.protocol import REASON_PARTY, Consequence, ProtocolDelays
 from models.vocab import Coded
-from models.vocab_orientation import RefusalReason
+from models.vocab_orientation import RankingCriterion, RefusalReason
 from rules.vocabulary import ACTIONS, FACTS, OPERATORS, FactSpec
 
 KINDS = {
@@ -111,6 +111,8 @@ def reference_markdown() -> str:
         "- `protocols` : les délais du protocole d'orientation, par type de structure, et "
         "`refusal_consequences` : la conséquence de chaque motif de refus d'une orientation "
         "(voir plus bas) ;",
+        "- `ranking` : l'ordre des candidats d'une vacance, une liste de critères (voir plus "
+        "bas) ;",
         "- `rules` : des règles « quand … alors … » écrites avec les faits et les actions "
         "ci-dessous ; une règle d'un département qui reprend l'identifiant d'une règle "
         "nationale la remplace ;",
@@ -270,5 +272,25 @@ def _protocols() -> list[str]:
         out.append(
             f"| `{reason.value}` | {_cell(reason.label)} | {party.label if party else 'tous'} |"
         )
-    out += ["", PROTOCOL_EXAMPLE]
+    out += ["", PROTOCOL_EXAMPLE, *_ranking()]
+    return out
+
+
+def _ranking() -> list[str]:
+    """The `ranking` section (issue 11)."""
+    out = [
+        "",
+        "## Ordre des candidats d'une vacance (`ranking`)",
+        "",
+        "Les ménages candidats à une vacance (en attente d'orientation, préconisés pour ce type "
+        "de place, remplissant ses exigences, non écartés par un refus) sont classés par ces "
+        "critères, l'un après l'autre : le premier départage d'abord, le suivant seulement à "
+        "égalité. Un tirage au sort fait une fois pour chaque ménage, et conservé, départage "
+        "les égalités restantes : l'ordre est stable et chaque rang s'explique. Un département "
+        "qui donne `ranking` donne toute la liste ; sinon l'ordre national s'applique.",
+        "",
+        "| critère | signification |",
+        "|---|---|",
+    ]
+    out += [f"| `{c.value}` | {c.label} |" for c in RankingCriterion]
     return out
