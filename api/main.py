@@ -12,6 +12,7 @@ from api.routers import (
     auth,
     candidates,
     codec,
+    commissions,
     docs,
     emergency,
     health,
@@ -81,6 +82,7 @@ def create_app(
     )
     routers = (
         households,
+        commissions,
         alerts,
         offer,
         emergency,

@@ -38,6 +38,8 @@ class Permission(StrEnum):
     ALERTS = "alerts"
     MEASURES_READ = "measures_read"
     MEASURES_MANAGE = "measures_manage"
+    COMMISSION_SESSIONS = "commission_sessions"  # read sessions and their agenda
+    COMMISSION_SESSIONS_MANAGE = "commission_sessions_manage"  # open and close them
 
 
 P = Permission
@@ -71,6 +73,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.READ_SENSITIVE,
             P.OFFER_READ,
             P.MEASURES_READ,
+            P.COMMISSION_SESSIONS,
         }
     ),
     Role.GESTIONNAIRE: frozenset(

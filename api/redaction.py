@@ -232,8 +232,12 @@ def _dates(stage: str, v: Viewer) -> dict[str, Any]:
     return {} if v.shows_deadlines_of(stage) else {"next_deadline": None, "overdue": None}
 
 
-def summary(item: HouseholdSummary, v: Viewer) -> HouseholdSummary:
-    update = {**_dates(item.stage, v), "flags": _values(item.flags, Flag, v)}
+def summary(item: HouseholdSummary, v: Viewer, listing: Viewer | None = None) -> HouseholdSummary:
+    """A list item. `listing`: the caller's view outside any stage's need-to-know — a list
+    shows a sensitive flag only to whom sees it at every stage (not a commission member, who
+    sees it while the household is on the agenda: in its file, not in lists)."""
+    flags = _values(item.flags, Flag, listing) if listing else item.flags
+    update = {**_dates(item.stage, v), "flags": _values(flags, Flag, v)}
     return item.model_copy(update=update if v.reads else {**update, "name": None})
 
 

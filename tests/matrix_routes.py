@@ -95,8 +95,21 @@ def _admitted() -> dict[str, Any]:
     return {"admitted_on": clock.now().date().isoformat()}
 
 
+# A commission member of 75, created by tests/test_access_matrix.py's backend.
+MEMBER = f"membre-{uuid.uuid4().hex[:8]}"
+
+
+def commission_session() -> dict[str, Any]:  # partenariale: the rules route hunt's households
+    return {"departement": "75", "kind": "partenariale", "members": [MEMBER], "partners": ["EMPP"]}
+
+
+def _session_decision() -> dict[str, Any]:
+    return {**hunt.commission(), "members_present": [MEMBER]}
+
+
 H = "/households/{hid}"
 VP = "/vacancies/{vid}/proposals/{hid}"  # {vid}: a vacancy of hunt.STRUCTURE, {hid} at `place`
+C = "/commissions/{cid}"  # {cid}: a new open session of 75 (commission_session)
 ROUTES = [
     Route("POST", "/households", P.REPORT, hunt.first_contact, CREATE),
     Route("POST", f"{H}/flash-evaluation", P.FLASH, hunt.flash, "reported"),
@@ -177,6 +190,12 @@ ROUTES = [
     Route("POST", "/measures/{mid}/intensity", P.MEASURES_MANAGE, _intensity, "admitted"),
     Route("POST", "/measures/{mid}/transfer", P.MEASURES_MANAGE, _service_ref, "admitted"),
     Route("POST", "/measures/{mid}/end", P.MEASURES_MANAGE, _end, "admitted"),
+    Route("POST", "/commissions", P.COMMISSION_SESSIONS_MANAGE, commission_session),
+    Route("GET", "/commissions?status=ouverte", P.COMMISSION_SESSIONS),
+    Route("GET", C, P.COMMISSION_SESSIONS),
+    Route("GET", f"{C}/agenda", P.COMMISSION_SESSIONS, None, "in_depth_evaluated"),
+    Route("POST", f"{C}/decisions/{{hid}}", P.COMMISSION, _session_decision, "in_depth_evaluated"),
+    Route("POST", f"{C}/close", P.COMMISSION_SESSIONS_MANAGE),
 ]
 
 
@@ -185,4 +204,5 @@ def template(route: Route) -> tuple[str, str]:
     path = path.replace("{pid}", "{person_id}").replace("{uid}", "{user_id}")
     path = path.replace("{sid}", "{structure_id}").replace("{plid}", "{place_id}")
     path = path.replace("{mid}", "{measure_id}").replace("{vid}", "{vacancy_id}")
+    path = path.replace("{cid}", "{commission_id}")
     return route.method, path.replace("{dep}", "{departement}")

@@ -24,7 +24,17 @@ from models.audit import AuditEvent
 from models.users import Role
 from tests import hunt, measure_fixtures, offer_fixtures
 from tests.conftest import login, ok, running_worker
-from tests.matrix_routes import CREATE, NONE, PUBLIC, RICH, ROUTES, Route, template
+from tests.matrix_routes import (
+    CREATE,
+    MEMBER,
+    NONE,
+    PUBLIC,
+    RICH,
+    ROUTES,
+    Route,
+    commission_session,
+    template,
+)
 from tests.pathway_helpers import eventually
 
 
@@ -85,6 +95,7 @@ async def backend(dev_env, settings, engine, tmp_path_factory) -> AsyncIterator[
 
     app = create_app(queue, engine, connect)
     headers = login(settings, engine, ["coordinateur"], ["75"])
+    create_user(engine, MEMBER, None, ["commission"], ["75"])  # sits in the {cid} sessions
     async with (
         running_worker(dev_env.client, settings, engine, "siao-matrix"),
         httpx.AsyncClient(
@@ -163,6 +174,9 @@ async def _url(backend: Backend, route: Route, hid: str | None, prepare: bool = 
     url = route.path.replace("{hid}", hid or "")
     if "{vid}" in url:  # refused or across the line: a vacancy without proposals
         url = url.replace("{vid}", await _vacancy(backend, route.place, hid if prepare else None))
+    if "{cid}" in url:  # a new open session of 75
+        opened = ok(await backend.http.post("/commissions", json=commission_session()), 201)
+        url = url.replace("{cid}", str(opened["id"]))
     if "{pid}" in url:
         detail = ok(await backend.http.get(f"/households/{hid}"))
         url = url.replace("{pid}", str(detail["members"][0]["id"]))

@@ -187,7 +187,11 @@ def list_households(
         ).all()
         names = _names(session, [h.id for h in rows])
     items = [
-        redaction.summary(_summary(h, names.get(h.id)), viewer_of(h.departement, h.stage))
+        redaction.summary(
+            _summary(h, names.get(h.id)),
+            viewer_of(h.departement, h.stage),
+            viewer_of(h.departement, Stage.REPORTED.value),  # no stage's need-to-know
+        )
         for h in rows
     ]
     for h in rows:
