@@ -53,9 +53,15 @@ def _report(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) ->
         session.add(Person.model_validate({**member, "household_id": inp.household_id}))
 
 
+def timeliness(inp: ApplyActionInput) -> dict[str, Any]:
+    """The due date the action met or missed, and whether its stated time was past it."""
+    late = None if inp.due_at is None else inp.occurred_at > inp.due_at
+    return {"due_at": inp.due_at, "late": late}
+
+
 def _record(table: type[SQLModel], **extra: Any) -> Writer:
     def write(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
-        row = {**payload, **extra, "household_id": inp.household_id}
+        row = {**payload, **extra, **timeliness(inp), "household_id": inp.household_id}
         session.add(table.model_validate({**row, "submission_id": inp.submission_id}))
 
     return write
@@ -74,6 +80,8 @@ def _answer_orientation(session: Session, inp: ApplyActionInput, payload: dict[s
     latest.refused_by = payload.get("refused_by")
     latest.refusal_reason = payload.get("refusal_reason")
     latest.refusal_detail = payload.get("refusal_detail")
+    answer = timeliness(inp)
+    latest.answer_due_at, latest.answer_late = answer["due_at"], answer["late"]
     session.add(latest)
 
 
@@ -83,7 +91,12 @@ def _decide(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) ->
     household = session.get(Household, inp.household_id)
     proposed = household.proposed_place if household else None
     decision = CommissionDecision.model_validate(
-        {**payload, "household_id": inp.household_id, "submission_id": inp.submission_id}
+        {
+            **payload,
+            **timeliness(inp),
+            "household_id": inp.household_id,
+            "submission_id": inp.submission_id,
+        }
     )
     decision.proposed_place = proposed
     decision.follows_proposal = None if proposed is None else decision.place_type == proposed

@@ -46,7 +46,12 @@ class Recorded(SQLModel):
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(foreign_key="household.id", index=True, max_length=36)
     submission_id: str = Field(unique=True, max_length=64)
+    # Server-set entry time, beside the caseworker's stated time (the record's own date field).
     recorded_at: datetime = when(default_factory=now)
+    # Timeliness at the source: the due date this record met or missed (None: nothing was
+    # awaited) and whether its stated time was past it, whatever the timers did.
+    due_at: datetime | None = when(None)
+    late: bool | None = None
 
 
 class FlashEvaluationBase(SQLModel):
@@ -150,6 +155,8 @@ class Orientation(OrientationBase, Recorded, table=True):
     refused_by: RefusedBy | None = code(None)
     refusal_reason: RefusalReason | None = code(None)
     refusal_detail: str | None = Field(None, max_length=2000)
+    answer_due_at: datetime | None = when(None)
+    answer_late: bool | None = None
 
 
 class PlacementBase(SQLModel):

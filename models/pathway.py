@@ -156,6 +156,8 @@ class ApplyActionInput(BaseModel):
     facts: dict[str, FactValue] = Field(default_factory=dict)  # what the rules saw (coded)
     # Set when the rules could not be evaluated: the coordinator is alerted (no personal data).
     policy_failure: str | None = None
+    # The due date this action met or missed (the earliest it clears), whatever the timers did.
+    due_at: datetime | None = None
 
 
 class LoadDeadlinesInput(BaseModel):

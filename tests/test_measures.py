@@ -52,7 +52,8 @@ def test_the_reevaluation_is_rearmed_only_when_the_intensity_changes() -> None:
     # The in-depth evaluation still clears and re-arms it, whatever the intensity.
     ev = Action.IN_DEPTH_EVALUATION
     kept, armed = planning.deadline_plan(late, ev, S.ADMITTED, S.ADMITTED, False)
-    assert kept == [] and armed == {D.REEVALUATION}
+    # ...and the DLS watch too (armed only when a filing date is recorded: planning.arm).
+    assert kept == [] and armed == {D.REEVALUATION, D.DLS_RENEWAL}
 
 
 def test_the_new_period_is_the_new_intensitys() -> None:

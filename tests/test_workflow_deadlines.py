@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.evaluations import FlashEvaluation
 from models.pathway import Action, DeadlineKind, Stage
@@ -48,10 +48,35 @@ async def test_flash_deadline_fires_at_72h_and_late_flash_clears_it(ts_env, ts_p
         alert = s.exec(select(Alert).where(Alert.household_id == hid)).one()
         assert alert.resolved_at is not None
         assert not s.get(Household, hid).overdue  # type: ignore[union-attr]
-        assert (
-            len(s.exec(select(FlashEvaluation).where(FlashEvaluation.household_id == hid)).all())
-            == 1
-        )
+        (flash,) = s.exec(select(FlashEvaluation).where(FlashEvaluation.household_id == hid)).all()
+        # Timeliness at the source: the due date it missed, and that it was late.
+        assert flash.due_at is not None and flash.late is True
+        assert flash.due_at.replace(tzinfo=met.tzinfo) == met + timedelta(hours=72)
+
+
+async def test_an_evaluation_at_exactly_72_hours_is_on_time_even_before_any_timer(
+    ts_env, ts_pathway, engine
+):
+    """Lateness is recorded from the dates, whatever the timers did: at 72 h exactly it is on
+    time; one minute later it is late, though no timer has fired yet (the clock never moved)."""
+    met = await ts_env.get_current_time()
+    on_time, late = new_id(), new_id()
+    for hid in (on_time, late):
+        await ts_pathway.report(hid, met)
+    flash = body(FlashEvaluationCreate, factories.flash())
+    await ts_pathway.act(on_time, Action.FLASH_EVALUATION, flash, met + timedelta(hours=72))
+    await ts_pathway.act(late, Action.FLASH_EVALUATION, flash, met + timedelta(hours=72, minutes=1))
+    with Session(engine) as s:
+        rows = {
+            r.household_id: r
+            for r in s.exec(
+                select(FlashEvaluation).where(
+                    col(FlashEvaluation.household_id).in_([on_time, late])
+                )
+            )
+        }
+    assert rows[on_time].late is False and rows[late].late is True
+    assert rows[on_time].recorded_at is not None  # the server's entry time, beside the stated one
 
 
 async def test_in_depth_deadline_is_two_calendar_months_after_flash(ts_env, ts_pathway):

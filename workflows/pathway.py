@@ -214,6 +214,7 @@ class PathwayWorkflow:
                 effects=effects,
                 facts=facts.model_dump(mode="json") if facts else {},
                 policy_failure=failure,
+                due_at=planning.awaited_due(state.deadlines, inp.action),
             )
         )
         # `applied` is False when the records were already written: by this very update before

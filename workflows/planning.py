@@ -113,6 +113,12 @@ def fact_start(kind: DeadlineKind, facts: Mapping[str, object]) -> datetime | No
     return datetime.combine(date.fromisoformat(value), time(), tzinfo=UTC)
 
 
+def awaited_due(deadlines: list[Deadline], action: Action) -> datetime | None:
+    """The due date an action meets (or misses): the earliest of the deadlines it clears."""
+    met = [d.due_at for d in deadlines if d.kind in CLEARS.get(action, frozenset())]
+    return min(met) if met else None
+
+
 def arm(
     kinds: set[DeadlineKind],
     durations: DeadlineDurations | None,
