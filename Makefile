@@ -6,6 +6,10 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pycanon (checks) and anjana (applies) anonymisation: their exact pins of every dependency,
+# typing_extensions==4.15.0 included, cannot be met beside pydantic and temporalio, so they come
+# without them; what they import at run time is in pyproject.toml's dependencies.
+ANONYMISATION := pycanon==1.3.6 anjana==1.2.3
 
 .PHONY: up test worker api demo lint migrate bench bench-matching clean venv bytecode
 
@@ -15,6 +19,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps $(ANONYMISATION)
 	@touch $(STAMP)
 
 venv: $(STAMP)

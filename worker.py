@@ -11,6 +11,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.consistency import ConsistencyActivities
 from activities.housekeeping import run_periodically
+from activities.ofii import OfiiActivities
 from activities.pathway import PathwayActivities
 from activities.release import ReleaseActivities
 from activities.vacancy import VacancyActivities
@@ -20,11 +21,18 @@ from core.settings import Settings, get_settings
 from core.temporal import connect
 from rules.isolated import shared_policies
 from workflows.consistency import ConsistencyCheckWorkflow, ensure_daily_check_schedule
+from workflows.ofii import OfiiListWorkflow, ensure_ofii_schedule
 from workflows.pathway import PathwayWorkflow
 from workflows.release import EmergencyReleaseWorkflow, ensure_release_schedule
 from workflows.vacancy import VacancyWorkflow
 
-WORKFLOWS = [PathwayWorkflow, VacancyWorkflow, ConsistencyCheckWorkflow, EmergencyReleaseWorkflow]
+WORKFLOWS = [
+    PathwayWorkflow,
+    VacancyWorkflow,
+    ConsistencyCheckWorkflow,
+    EmergencyReleaseWorkflow,
+    OfiiListWorkflow,
+]
 # Our deterministic helper modules are loaded once, not again in each workflow's sandbox.
 RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
     "models",
@@ -47,6 +55,7 @@ def build_worker(
     checks = ConsistencyActivities(engine=engine, settings=settings)
     protocol = VacancyActivities(engine=engine, policies=policies, client=client)
     release = ReleaseActivities(engine=engine, policies=policies)
+    ofii = OfiiActivities(engine=engine)
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
@@ -64,6 +73,7 @@ def build_worker(
             protocol.record_stall,
             protocol.send_pathway_action,
             release.release_night_places,
+            ofii.build_ofii_lists,
         ],
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
@@ -78,6 +88,7 @@ async def main() -> None:
     client = await connect(settings)
     await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
     await ensure_release_schedule(client, settings.temporal_task_queue)  # the night's places
+    await ensure_ofii_schedule(client, settings.temporal_task_queue)  # the OFII list, the 5th
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
         worker = build_worker(client, settings, get_engine(), executor)
         log.info(

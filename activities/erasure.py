@@ -10,7 +10,7 @@ contact whose pathway never confirmed it)."""
 
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.api.common.v1 import WorkflowExecution
@@ -21,8 +21,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities import audit
 from activities.scrub import scrub
 from models.audit import AnonymousPathway, AuditNote, Rectification
+from models.calls import CallRequest
 from models.evaluations import RECORD_TABLES
 from models.measures import Measure, MeasureChange
+from models.ofii import OfiiListRow
 from models.pathway import Action
 from models.records import Alert, Household, Person, Submission, TimelineEvent
 from models.vacancy import Proposal, StallAlert
@@ -38,6 +40,7 @@ PERSONAL_TABLES: tuple[Any, ...] = (
     Rectification,
     Proposal,
     StallAlert,
+    OfiiListRow,  # a person's line on a monthly OFII list
 )
 
 
@@ -80,6 +83,14 @@ def _erase(session: Session, household_id: str, actor: str, purpose: str) -> set
         result = session.execute(delete(table).where(col(table.household_id) == household_id))
         if result.rowcount:  # type: ignore[attr-defined]
             touched.add(table.__tablename__)
+    # A request handled at the 115 stays counted: only its link to the household goes.
+    unlinked = session.execute(
+        update(CallRequest)
+        .where(col(CallRequest.household_id) == household_id)
+        .values(household_id=None)
+    )
+    if unlinked.rowcount:  # type: ignore[attr-defined]
+        touched.add(CallRequest.__tablename__)  # type: ignore[arg-type]
     if household is None and not touched:
         return None
     if audit.erase_notes(session, household_id):

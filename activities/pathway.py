@@ -143,6 +143,7 @@ class PathwayActivities:
             session.add(
                 TimelineEvent(
                     household_id=inp.household_id,
+                    departement=household.departement,
                     workflow_id=inp.workflow_id,
                     action=TimelineKind.of(inp.action),
                     actor=inp.actor,
@@ -283,6 +284,7 @@ class PathwayActivities:
             session.add(
                 TimelineEvent(
                     household_id=inp.household_id,
+                    departement=household.departement,
                     workflow_id=inp.workflow_id,
                     action=TimelineKind.DEADLINE_MISSED
                     if inp.escalation_level == 0

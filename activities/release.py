@@ -124,6 +124,7 @@ class ReleaseActivities:
             session.add(
                 TimelineEvent(
                     household_id=household.id,
+                    departement=household.departement,
                     workflow_id=household.workflow_id,
                     action=TimelineKind.SHELTER_RELEASED,
                     actor=ACTOR,

@@ -178,6 +178,7 @@ def end_after_closure(
     session.add(
         TimelineEvent(
             household_id=household.id,
+            departement=household.departement,
             workflow_id=household.workflow_id,
             action=TimelineKind.ACCOMPANIMENT_CHANGE,
             actor=actor,

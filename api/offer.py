@@ -139,6 +139,7 @@ def assign(session: Session, principal: Principal, place_id: int, household_id: 
     session.add(
         TimelineEvent(
             household_id=household_id,
+            departement=household.departement,
             workflow_id=household.workflow_id,
             action=TimelineKind.EMERGENCY_SHELTER,
             actor=f"agent-{principal.user_id}",

@@ -40,12 +40,20 @@ class Permission(StrEnum):
     MEASURES_MANAGE = "measures_manage"
     COMMISSION_SESSIONS = "commission_sessions"  # read sessions and their agenda
     COMMISSION_SESSIONS_MANAGE = "commission_sessions_manage"  # open and close them
+    OFII_LIST = "ofii_list"  # the monthly OFII list (R-FOLLOW-2): the coordinator only
+    CALLS_RECORD = "calls_record"  # a request handled at the 115
+    CALLS_IMPORT = "calls_import"  # the phone system's daily counts
+    CALLS_READ = "calls_read"  # the 115 call log, requests included
+    COVERAGE_MANAGE = "coverage_manage"  # outreach teams, day centres, their zones and hours
+    COVERAGE_READ = "coverage_read"  # the teams and the white-zones report (anonymous counts)
+    ANONYMISED_EXPORT = "anonymised_export"  # k-anonymous, ℓ-diverse datasets (R-OBS-1)
+    REPORTS = "activity_reports"  # indicators, the annual report, data quality
 
 
 P = Permission
 FIRST_LINE = {P.REPORT, P.FLASH, P.LIST, P.READ}
 MATRIX: dict[Role, frozenset[Permission]] = {
-    Role.ECOUTANT_115: frozenset(FIRST_LINE | {P.EMERGENCY_SHELTER}),
+    Role.ECOUTANT_115: frozenset(FIRST_LINE | {P.EMERGENCY_SHELTER, P.CALLS_RECORD}),
     Role.VEILLE_SOCIALE: frozenset(FIRST_LINE | {P.EMERGENCY_SHELTER}),
     Role.REFERENT: frozenset(
         FIRST_LINE
@@ -88,7 +96,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.BAILLEUR: frozenset({P.SOLICITATION}),
-    Role.OBSERVATEUR: frozenset({P.STATISTICS}),
+    Role.OBSERVATEUR: frozenset({P.STATISTICS, P.COVERAGE_READ, P.ANONYMISED_EXPORT}),
     Role.REDACTEUR: frozenset({P.POLICY_READ, P.POLICY_EDIT}),
     Role.ADMIN: frozenset({P.USERS, P.POLICY_READ}),
 }

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from api import matching  # noqa: E402
+from core import clock  # noqa: E402
 from core.db import make_engine  # noqa: E402
 from models import matching as _snapshots  # noqa: E402, F401  (its table, in the metadata)
 from models.offer import Place, Structure, StructureKind  # noqa: E402
@@ -99,7 +100,7 @@ def households(n: int, rng: random.Random, now: datetime) -> list[dict[str, Any]
 
 def populate(engine: Engine, n: int, seed: int) -> tuple[Vacancy, Structure]:
     SQLModel.metadata.create_all(engine)
-    rng, now = random.Random(seed), datetime.now(UTC)
+    rng, now = random.Random(seed), clock.now()
     rows = households(n, rng, now)
     with Session(engine) as session:
         for start in range(0, n, 5000):
@@ -167,7 +168,7 @@ def bench(name: str, engine: Engine, args: argparse.Namespace) -> bool:
     def project() -> list[str]:
         with Session(engine) as session:
             found = matching.ranked(
-                session, vacancy, structure, CRITERIA, "bench", datetime.now(UTC), TOP
+                session, vacancy, structure, CRITERIA, "bench", clock.now(), TOP
             )
         return [c.household_id for c in found.candidates]
 
@@ -178,7 +179,7 @@ def bench(name: str, engine: Engine, args: argparse.Namespace) -> bool:
             "dep": DEP,
             "stage": Stage.COMMISSION.value,
             "place": PlaceType.PENSION_FAMILLE.value,
-            "now": datetime.now(UTC),
+            "now": clock.now(),
             "vacancy": vacancy.id,
             "top": TOP,
         }

@@ -16,6 +16,7 @@ import structlog
 
 from cli.check import add_check_parser
 from cli.policies import add_policies_parser
+from cli.report import add_report_parser
 
 
 def _delegate(name: str, help_: str, target: Callable[[list[str]], int]) -> Callable[..., None]:
@@ -51,6 +52,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     add_policies_parser(commands)
     add_check_parser(commands)
+    add_report_parser(commands)
     _delegate("users", "comptes : créer, lister", _users)(commands)
     _delegate("up", "la pile embarquée (Temporal, worker, API)", _up)(commands)
     _delegate("demo", "quelques ménages de démonstration", _demo)(commands)

@@ -136,6 +136,8 @@ class Household(SQLModel, table=True):
     contact_channel: ContactChannel = code(ContactChannel.AUTRE)
     reported_by_structure: str | None = Field(None, max_length=120)
     encountered_at: datetime = when()
+    # Where the encounter took place (INSEE code, models/coverage.py): the white zones.
+    commune: str | None = Field(None, max_length=5, index=True)
     # Waiting since (the request, the first contact): lost only by a refusal whose reason's
     # consequence says so (models/protocol.Consequence), then counted from that refusal.
     seniority_since: datetime | None = when(None, index=True)
@@ -193,8 +195,12 @@ class Submission(SQLModel, table=True):
 class TimelineEvent(SQLModel, table=True):
     """One row per action or automatic event: who, when, what — the start of the audit trail."""
 
+    # The report's monthly flows read a département's events of a period from this index alone.
+    __table_args__ = (Index("ix_timelineevent_flows", "departement", "occurred_at", "action"),)
+
     id: int | None = Field(default=None, primary_key=True)
     household_id: str = Field(index=True, max_length=36)
+    departement: str | None = Field(None, max_length=3)  # the household's, for reports
     workflow_id: str = Field(max_length=64)
     action: TimelineKind = code(description=TimelineKind.describe())
     actor: str = Field(max_length=120)

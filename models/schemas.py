@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 from sqlmodel._compat import SQLModelConfig
 
 from core import clock
+from models.communes import Commune, commune_in
 from models.departements import DEPARTEMENT_PATTERN
 from models.evaluations import (
     CommissionDecisionBase,
@@ -154,6 +155,7 @@ class FirstContactCreate(Dated):
     encountered_at: datetime = Field(
         default_factory=clock.now, description="date et heure de la rencontre"
     )
+    commune: Commune | None = Field(None, description="commune de la rencontre (code INSEE)")
     contact_channel: ContactChannel = Field(description=ContactChannel.describe())
     reported_by_structure: str | None = Field(None, max_length=120)
     typology: Typology = Field(Typology.NON_RENSEIGNE, description=Typology.describe())
@@ -170,6 +172,11 @@ class FirstContactCreate(Dated):
         if not DEPARTEMENT.match(value):
             raise ValueError(f"« {value} » n'est pas un code de département")
         return value
+
+    @model_validator(mode="after")
+    def _commune(self) -> Self:
+        commune_in(self.commune, self.departement)  # the white zones are per département
+        return self
 
 
 class FlashEvaluationCreate(FlashEvaluationBase, Dated):

@@ -27,6 +27,10 @@ class Coded(StrEnum):
         return None
 
 
+# The code every value list uses for « non renseigné » (data quality counts it).
+NOT_FILLED = "non_renseigne"
+
+
 class Sex(Coded):
     FEMME = "femme", "femme"
     HOMME = "homme", "homme"

@@ -13,6 +13,7 @@ import structlog
 from pydantic import ValidationError
 
 from models.decisions import DeadlineDurations, Evaluation, decision
+from models.indicators import Indicator
 from models.vocab_orientation import DEFAULT_RANKING, RankingCriterion
 from rules.checks import CaseResult, coverage_issues, run_cases, static_issues
 from rules.compiler import definition, engine_fact, ruleset_name
@@ -66,6 +67,11 @@ class Policy:
         return (
             (self.local.ranking if self.local else ()) or self.national.ranking or DEFAULT_RANKING
         )
+
+    @property
+    def targets(self) -> dict[Indicator, float]:
+        """The CPO targets: the national ones, then the département's over them."""
+        return {**self.national.targets, **(self.local.targets if self.local else {})}
 
     def terms(self, kind: "StructureKind") -> "ProtocolTerms":
         """The orientation protocol of a `kind` structure here (delays, refusal consequences)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from models.indicators import DEFINITIONS, Indicator
 from models.vocab_orientation import RankingCriterion
 from rules.conditions import Condition, parse_condition
 from rules.policy_text import Issue, Path_, PolicyInvalid, line_of, load
@@ -67,6 +68,7 @@ class _PolicyModel(BaseModel):
     protocols: dict[str, Any] = Field(default_factory=dict)
     refusal_consequences: dict[str, Any] = Field(default_factory=dict)
     ranking: list[str] = Field(default_factory=list, max_length=len(RankingCriterion))
+    targets: dict[str, float] = Field(default_factory=dict)
     rules: list[_RuleModel] = Field(default_factory=list)
     cases: list[_CaseModel] = Field(default_factory=list)
 
@@ -88,6 +90,8 @@ class PolicyDocument:
     # The order of a vacancy's candidates (models/vocab_orientation.RankingCriterion); empty:
     # the national one.
     ranking: tuple[RankingCriterion, ...] = ()
+    # The CPO targets, per indicator (models/indicators.Indicator): the report shows the gap.
+    targets: dict[Indicator, float] = field(default_factory=dict)
 
 
 def parse_document(file: str, text: str) -> PolicyDocument:
@@ -138,6 +142,16 @@ def parse_document(file: str, text: str) -> PolicyDocument:
             issue(("ranking", i), f"critère « {name} » en double")
         else:
             ranking.append(criterion)
+    targets: dict[Indicator, float] = {}
+    for name, value in model.targets.items():
+        indicator = next((c for c in Indicator if c.value == name), None)
+        if indicator is None:
+            known = ", ".join(c.value for c in Indicator)
+            issue(("targets", name), f"indicateur inconnu « {name} » ; indicateurs : {known}")
+        elif value < 0 or (DEFINITIONS[indicator].unit == "%" and value > 100):
+            issue(("targets", name), f"cible « {value} » hors limites pour « {name} »")
+        else:
+            targets[indicator] = value
     seen: set[str] = set()
     for i, rule in enumerate(rules):
         if rule.id in seen:
@@ -158,6 +172,7 @@ def parse_document(file: str, text: str) -> PolicyDocument:
         model.protocols,
         model.refusal_consequences,
         tuple(ranking),
+        targets,
     )
 
 

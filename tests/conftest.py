@@ -2,6 +2,8 @@
 the real time-skipping test server, the real dev server, the real worker and API."""
 
 import os
+import socket
+import threading
 
 # Settings default to production: the tests (and the processes they start, which inherit this)
 # run in development, said explicitly — before api.main builds its module-level app.
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import IndexedValueType
@@ -216,3 +219,40 @@ def login(
 def ok(response: httpx.Response, status: int = 200) -> dict:
     assert response.status_code == status, response.text
     return response.json()
+
+
+@pytest.fixture
+def served(settings, engine) -> Iterator[str]:
+    """The real app behind a real socket (a browser needs one), in a thread of its own."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            threading.Event().wait(0.05)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's `chromium` (.ci/run installs it)
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def chromium_or_skip() -> None:
+    """Debian's Chromium, which .ci/run installs: a failure in CI, a skip elsewhere."""
+    if not CHROMIUM.exists():
+        message = "/usr/bin/chromium missing: apt-get install chromium (as .ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

@@ -4,6 +4,7 @@ needs (tests/test_access_matrix.py). Every operation of the API must be here or 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from api.permissions import Permission
@@ -26,7 +27,7 @@ class Route:
     method: str
     path: str  # {hid}: the household; {pid}: its person; {uid}: an account; {mid}: a measure
     permission: Permission
-    body: Callable[[], dict[str, Any]] | None = None
+    body: Callable[[], dict[str, Any] | str] | None = None  # a str: a CSV file (text/csv)
     stage: str = NONE  # RICH, CREATE, or the stage (hunt.STAGE_STEPS) of a new household
     place: str = "occupied"  # {plid}: a new place of this status ("vacant": an emergency one);
     # {vid}: how far the household went in a new vacancy's protocol (tests/test_access_matrix.py)
@@ -107,6 +108,26 @@ def _session_decision() -> dict[str, Any]:
     return {**hunt.commission(), "members_present": [MEMBER]}
 
 
+def _calls_csv() -> str:  # the phone system's export: yesterday's calls
+    yesterday = clock.today_paris() - timedelta(days=1)
+    return f"date;reçus;décrochés\n{yesterday:%d/%m/%Y};5 230;1 480\n"
+
+
+def _call_request() -> dict[str, Any]:
+    kind, outcome = "mise_a_l_abri", "non_pourvue_faute_de_place"
+    return {"departement": "75", "kind": kind, "outcome": outcome, "household_id": "{hid}"}
+
+
+def outreach_team() -> dict[str, Any]:  # {tid}: a new team of 75
+    return {
+        "departement": "75",
+        "name": f"Maraude {uuid.uuid4().hex[:6]}",
+        "kind": "maraude",
+        "communes": ["75056", "75118"],
+        "hours": [{"days": ["lundi", "jeudi"], "opens": "20:00", "closes": "02:00"}],
+    }
+
+
 H = "/households/{hid}"
 VP = "/vacancies/{vid}/proposals/{hid}"  # {vid}: a vacancy of hunt.STRUCTURE, {hid} at `place`
 C = "/commissions/{cid}"  # {cid}: a new open session of 75 (commission_session)
@@ -157,6 +178,8 @@ ROUTES = [
     Route("POST", "/codec/encode", P.CODEC, lambda: {"payloads": []}),
     Route("POST", "/codec/decode", P.CODEC, lambda: {"payloads": []}),
     Route("GET", "/statistics", P.STATISTICS),
+    Route("GET", "/statistics/territories", P.STATISTICS),
+    Route("POST", "/exports/anonymised", P.ANONYMISED_EXPORT, lambda: {"departements": ["75"]}),
     Route("GET", "/users", P.USERS),
     Route("POST", "/users", P.USERS, _account),
     Route("PATCH", "/users/{uid}", P.USERS, lambda: {"display_name": "Compte renommé"}),
@@ -196,6 +219,25 @@ ROUTES = [
     Route("GET", f"{C}/agenda", P.COMMISSION_SESSIONS, None, "in_depth_evaluated"),
     Route("POST", f"{C}/decisions/{{hid}}", P.COMMISSION, _session_decision, "in_depth_evaluated"),
     Route("POST", f"{C}/close", P.COMMISSION_SESSIONS_MANAGE),
+    Route("POST", "/calls/daily?departement=75", P.CALLS_IMPORT, _calls_csv),
+    Route("GET", "/calls/daily?departement=75", P.CALLS_READ),
+    Route("POST", "/calls/requests", P.CALLS_RECORD, _call_request, "reported"),
+    Route("GET", "/calls/requests?departement=75", P.CALLS_READ),
+    Route("POST", "/coverage/teams", P.COVERAGE_MANAGE, outreach_team),
+    Route("GET", "/coverage/teams", P.COVERAGE_READ),
+    Route("PUT", "/coverage/teams/{tid}", P.COVERAGE_MANAGE, outreach_team),
+    Route("GET", "/coverage/white-zones?departement=75", P.COVERAGE_READ),
+    Route("GET", "/coverage/white-zones.html?departement=75", P.COVERAGE_READ),
+    Route("GET", "/ofii-lists?departement=75", P.OFII_LIST),
+    # {month}: a month whose OFII list of 75 exists (tests/ofii_fixtures.py); the answer is CSV.
+    Route("GET", "/ofii-lists/75/{month}.csv", P.OFII_LIST),
+    Route("GET", "/reports/activity?departement=75&year=2026", P.REPORTS),
+    Route("GET", "/reports/activity?departement=75&year=2026&format=csv", P.REPORTS),
+    Route("GET", "/reports/activity.html?departement=75&year=2026", P.REPORTS),
+    Route("GET", "/reports/quality?departement=75&year=2026", P.REPORTS),
+    Route(
+        "GET", "/reports/indicators/menages_heberges/households?departement=75&year=2026", P.REPORTS
+    ),
 ]
 
 
@@ -205,4 +247,6 @@ def template(route: Route) -> tuple[str, str]:
     path = path.replace("{sid}", "{structure_id}").replace("{plid}", "{place_id}")
     path = path.replace("{mid}", "{measure_id}").replace("{vid}", "{vacancy_id}")
     path = path.replace("{cid}", "{commission_id}")
+    path = path.replace("{tid}", "{team_id}")
+    path = path.replace("/indicators/menages_heberges/", "/indicators/{code}/")
     return route.method, path.replace("{dep}", "{departement}")

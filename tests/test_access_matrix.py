@@ -22,7 +22,7 @@ from api.main import create_app
 from api.permissions import MATRIX, Permission
 from models.audit import AuditEvent
 from models.users import Role
-from tests import hunt, measure_fixtures, offer_fixtures
+from tests import hunt, measure_fixtures, offer_fixtures, ofii_fixtures
 from tests.conftest import login, ok, running_worker
 from tests.matrix_routes import (
     CREATE,
@@ -33,6 +33,7 @@ from tests.matrix_routes import (
     ROUTES,
     Route,
     commission_session,
+    outreach_team,
     template,
 )
 from tests.pathway_helpers import eventually
@@ -134,14 +135,21 @@ async def _target(backend: Backend, route: Route, variant: str | None) -> str | 
     return await backend.household(route.stage)
 
 
-def _body(route: Route, hid: str | None, engine: Any) -> dict[str, Any] | None:
+def _body(route: Route, hid: str | None, engine: Any) -> dict[str, Any] | str | None:
     body = route.body() if route.body else None
-    if not body:
+    if not body or isinstance(body, str):  # a CSV file goes as it is
         return body
     fill: dict[str, Any] = {"{hid}": hid}
     if "{msid}" in body.values():  # a new AVDL service of 75
         fill["{msid}"] = measure_fixtures.service(engine)
     return {k: fill.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
+
+
+def _sent(body: dict[str, Any] | str | None) -> dict[str, Any]:
+    """A JSON body, or a CSV file as the phone system exports it."""
+    if isinstance(body, str):
+        return {"content": body.encode(), "headers": {"Content-Type": "text/csv"}}
+    return {"json": body}
 
 
 # How far a household goes in a vacancy's protocol before the route is called.
@@ -185,6 +193,11 @@ async def _url(backend: Backend, route: Route, hid: str | None, prepare: bool = 
         url = url.replace("{sid}", str(structure)).replace("{plid}", str(place))
     if "{mid}" in url:  # an active AVDL measure of the household
         url = url.replace("{mid}", str(measure_fixtures.measure(backend.engine, hid or "")))
+    if "{month}" in url:  # a month whose OFII list of 75 exists
+        url = url.replace("{month}", ofii_fixtures.matrix_month(backend.engine))
+    if "{tid}" in url:  # a new outreach team of 75
+        team = ok(await backend.http.post("/coverage/teams", json=outreach_team()), 201)
+        url = url.replace("{tid}", str(team["id"]))
     if "{uid}" in url:
         user = create_user(backend.engine, f"cible-{uuid.uuid4().hex[:8]}", None, ["referent"], [])
         url = url.replace("{uid}", str(user.id))
@@ -201,12 +214,13 @@ async def _check(
     where = f"{role.value} {route.method} {route.path} ({hid})"
     url = await _url(backend, route, hid, prepare=route.permission in MATRIX[role])
     before = backend.audit_rows()
-    r = await http.request(route.method, url, json=_body(route, hid, backend.engine))
+    r = await http.request(route.method, url, **_sent(_body(route, hid, backend.engine)))
     if route.permission not in MATRIX[role]:
         assert r.status_code == 403 and "Accès refusé" in r.json()["detail"], where
         return
     assert r.status_code in (200, 201, 204), f"{where}: {r.status_code} {r.text[:300]}"
-    answer: Any = r.json() if r.content else None
+    json_answer = "json" in r.headers.get("content-type", "")  # not a CSV file
+    answer: Any = r.json() if r.content and json_answer else None
     if route.stage == CREATE:
         hid = answer["household_id"]
     text = r.text
@@ -246,7 +260,7 @@ async def test_matrix(role: Role, backend: Backend, settings, engine) -> None:
             # Across the line: nothing found, nothing said (the rich household is in 75).
             url = await _url(backend, route, backend.rich, prepare=False)
             body = _body(route, backend.rich, backend.engine)
-            r = await foreign.request(route.method, url, json=body)
+            r = await foreign.request(route.method, url, **_sent(body))
             if "{hid}" in route.path and route.permission in MATRIX[role]:
                 assert r.status_code == 404 or r.json() == [], f"{role} 93 {route.path}"
             if r.status_code < 300 and r.content:

@@ -91,3 +91,22 @@ def test_matching_bench_ranks_like_the_bare_query(db_url: str) -> None:
             result.stdout,
             re.M,
         ), result.stdout
+
+
+def test_reports_bench_flows_like_the_bare_query(db_url: str) -> None:
+    """bench/reports.py: the whole annual report beside the bare SQL of its largest query."""
+    cmd = [sys.executable, str(ROOT / "bench" / "reports.py"), "--households", "300"]
+    cmd += ["--events", "3000", "--runs", "1"]
+    if db_url.startswith("postgresql"):
+        cmd += ["--postgres", db_url]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    databases = ["SQLite", "PostgreSQL"] if db_url.startswith("postgresql") else ["SQLite"]
+    for name in databases:
+        assert re.search(
+            rf"^== {name} : 300 ménages, 3000 événements(?:.*\n)*?"
+            rf"bare \(flux mensuels seuls\)\s+{NUMBER}\s+{NUMBER}\n"
+            rf"project \(rapport entier\)\s+{NUMBER}\s+{NUMBER}\nratio project/bare {NUMBER}",
+            result.stdout,
+            re.M,
+        ), result.stdout

@@ -34,6 +34,7 @@ BY_NATURE = {
     ("GET", "/households/{household_id}/export"),
     ("PATCH", "/households/{household_id}/persons/{person_id}"),
     ("POST", "/codec/decode"),
+    ("GET", "/ofii-lists/{departement}/{month}.csv"),  # a CSV file of people
 }
 
 

@@ -4,25 +4,19 @@ a Content-Security-Policy and the usual security headers (HSTS outside developme
 login page sets the codec's session cookie. Checked in headless Chromium (Debian's package)
 with every request to anywhere but the API cut."""
 
-import os
 import re
-import socket
-import threading
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from api.accounts import create_user
 from api.main import create_app
 from core.codec import new_key_entry
 from core.settings import Settings
-from tests.conftest import new_id
+from tests.conftest import CHROMIUM, chromium_or_skip, new_id
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's `chromium` (.ci/run installs it)
 # The wrong password's answer, which Chromium reports on its console like any error status.
 EXPECTED_401 = "Failed to load resource: the server responded with a status of 401"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -92,38 +86,6 @@ async def test_every_answer_carries_the_security_headers(api, settings, engine):
         for path in ("/health", "/docs", "/nulle-part"):
             hsts = (await prod.get(path)).headers["strict-transport-security"]
             assert hsts.startswith("max-age=") and int(hsts[8:].split(";")[0]) >= 31_536_000
-
-
-@pytest.fixture
-def served(settings, engine) -> Iterator[str]:
-    """The real app behind a real socket (a browser needs one), in a thread of its own."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            threading.Event().wait(0.05)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def chromium_or_skip() -> None:
-    if not CHROMIUM.exists():
-        message = "/usr/bin/chromium missing: apt-get install chromium (as .ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 async def test_docs_and_login_work_in_chromium_with_the_network_cut(served, engine):

@@ -24,6 +24,7 @@ ASSETS: dict[str, tuple[Path, str]] = {
     "swagger-init.js": (OWN / "swagger-init.js", "text/javascript"),
     "login.js": (OWN / "login.js", "text/javascript"),
     "siao.css": (OWN / "siao.css", "text/css"),
+    "report.css": (OWN / "report.css", "text/css"),  # the activity report's page
 }
 # Relative links throughout: the pages work under a path prefix too.
 DOCS_PAGE = (OWN / "docs.html").read_text(encoding="utf-8")

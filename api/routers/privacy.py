@@ -18,6 +18,7 @@ from api.routers.records import RECORDS, _dump
 from api.security import Principal, household_for, require
 from api.state import BookDep, EngineDep, TemporalDep
 from models.audit import AuditEvent, AuditNote, Rectification
+from models.calls import CallRequest
 from models.measures import Measure
 from models.records import Household, Person
 from models.schemas import BirthYear, JsonTypes
@@ -159,6 +160,12 @@ async def export(
             out["mesures"] = [
                 _dump(m)
                 for m in session.exec(select(Measure).where(Measure.household_id == household_id))
+            ]
+            out["demandes_115"] = [  # requests handled at the 115, linked to the household
+                _dump(r)
+                for r in session.exec(
+                    select(CallRequest).where(CallRequest.household_id == household_id)
+                )
             ]
             out["rectifications"] = [
                 _dump(r)

@@ -1,0 +1,174 @@
+"""What the records say about a scope's households, loaded once per report: a few grouped SQL
+reads (activities/indicators.py then computes in plain Python over them)."""
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import Any, overload
+
+from sqlalchemy import func
+from sqlalchemy.engine import Connection
+from sqlmodel import col, select
+
+from models.evaluations import (
+    CommissionDecision,
+    FlashEvaluation,
+    InDepthEvaluation,
+    Orientation,
+    Placement,
+)
+from models.indicators import Scope
+from models.records import Alert, Household, Person
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def median(values: list[float]) -> float | None:
+    """The middle value; for an even count, the mean of the two in the middle."""
+    return float(statistics.median(values)) if values else None
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months: two months after 31 December is the end of February."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    days = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, days))
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdDates:
+    contact_channel: str
+    encountered_at: datetime
+    wandering_since: date | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementDates:
+    household_id: str
+    started_at: datetime
+    kind: str
+    place_type: str
+
+
+@dataclass
+class Data:
+    """What the records say about the scope's households (loaded once per scope)."""
+
+    scope: Scope
+    households: dict[str, HouseholdDates] = field(default_factory=dict)
+    people: Counter[str] = field(default_factory=Counter)
+    first_flash: dict[str, datetime] = field(default_factory=dict)
+    first_in_depth: dict[str, datetime] = field(default_factory=dict)
+    last_in_depth: dict[str, Any] = field(default_factory=dict)
+    orientations: list[Any] = field(default_factory=list)
+    decisions: dict[str, datetime] = field(default_factory=dict)  # first in the period
+    placements: list[PlacementDates] = field(default_factory=list)
+    alerts: list[Any] = field(default_factory=list)
+
+    @cached_property
+    def met(self) -> list[str]:
+        """The households first met in the period."""
+        return [hid for hid, h in self.households.items() if self.within(h.encountered_at)]
+
+    def within(self, moment: datetime | None) -> bool:
+        return moment is not None and self.scope.start <= moment < self.scope.end
+
+
+def load(conn: Connection, scope: Scope) -> Data:
+    data = Data(scope)
+    deps = scope.departements
+    mine = select(Household.id).where(col(Household.departement).in_(deps))
+    h = Household
+    columns: list[Any] = [
+        h.id,
+        h.departement,
+        h.encountered_at,
+        h.contact_channel,
+        h.wandering_since,
+        h.closed_at,
+        h.stage,
+    ]
+    for row in conn.execute(select(*columns).where(col(h.departement).in_(deps))):
+        data.households[row.id] = HouseholdDates(
+            row.contact_channel,
+            aware(row.encountered_at),
+            row.wandering_since,
+            aware(row.closed_at) if row.closed_at is not None else None,
+        )
+    for hid, n in conn.execute(
+        select(Person.household_id, func.count())
+        .where(col(Person.household_id).in_(mine))
+        .group_by(Person.household_id)
+    ):
+        data.people[hid] = n
+    for table, target in (
+        (FlashEvaluation, data.first_flash),
+        (InDepthEvaluation, data.first_in_depth),
+    ):
+        for hid, first in conn.execute(
+            select(table.household_id, func.min(table.evaluated_at))
+            .where(col(table.household_id).in_(mine))
+            .group_by(table.household_id)
+        ):
+            target[hid] = aware(first)  # never None: a row has its date
+    ev = InDepthEvaluation
+    latest: list[Any] = [
+        ev.household_id,
+        ev.evaluated_at,
+        ev.dls_filed_on,
+        ev.syplo,
+        ev.wants_housing,
+        ev.administrative_situation,
+    ]
+    for row in conn.execute(
+        select(*latest).where(col(ev.household_id).in_(mine)).order_by(col(ev.evaluated_at))
+    ):
+        data.last_in_depth[row.household_id] = row
+    o = Orientation
+    data.orientations = list(
+        conn.execute(
+            select(o.household_id, o.proposed_at, o.answer, o.refusal_reason).where(
+                col(o.household_id).in_(mine),
+                o.proposed_at >= scope.start,
+                o.proposed_at < scope.end,
+            )
+        )
+    )
+    c = CommissionDecision
+    for hid, first in conn.execute(
+        select(c.household_id, func.min(c.decided_at))
+        .where(col(c.household_id).in_(mine), c.decided_at >= scope.start, c.decided_at < scope.end)
+        .group_by(c.household_id)
+    ):
+        data.decisions[hid] = aware(first)
+    p = Placement
+    data.placements = [
+        PlacementDates(hid, aware(started), kind, place_type)
+        for hid, started, kind, place_type in conn.execute(
+            select(p.household_id, p.started_at, p.kind, p.place_type)
+            .where(col(p.household_id).in_(mine))
+            .order_by(col(p.household_id), col(p.started_at))
+        )
+    ]
+    a = Alert
+    data.alerts = list(
+        conn.execute(
+            select(a.household_id, a.raised_at, a.resolved_at).where(
+                col(a.household_id).in_(mine),
+                a.raised_at >= scope.start,
+                a.raised_at < scope.end,
+            )
+        )
+    )
+    return data
