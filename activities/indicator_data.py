@@ -3,6 +3,7 @@ reads (activities/indicators.py then computes in plain Python over them)."""
 
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -12,6 +13,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Connection
 from sqlmodel import col, select
 
+from core.clock import PARIS
+from models.calls import CallDay, CallRequest
 from models.evaluations import (
     CommissionDecision,
     FlashEvaluation,
@@ -51,6 +54,7 @@ class HouseholdDates:
     encountered_at: datetime
     wandering_since: date | None
     closed_at: datetime | None
+    previous_household_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,10 @@ class Data:
     decisions: dict[str, datetime] = field(default_factory=dict)  # first in the period
     placements: list[PlacementDates] = field(default_factory=list)
     alerts: list[Any] = field(default_factory=list)
+    calls: tuple[int, int, int] = (0, 0, 0)  # days imported, received, answered
+    requests: list[Any] = field(default_factory=list)  # the 115's (kind, outcome, household)
+    # The earlier pathways the scope's households name, and when each closed.
+    earlier_closed: dict[str, datetime | None] = field(default_factory=dict)
 
     @cached_property
     def met(self) -> list[str]:
@@ -97,7 +105,7 @@ def load(conn: Connection, scope: Scope) -> Data:
         h.contact_channel,
         h.wandering_since,
         h.closed_at,
-        h.stage,
+        h.previous_household_id,
     ]
     for row in conn.execute(select(*columns).where(col(h.departement).in_(deps))):
         data.households[row.id] = HouseholdDates(
@@ -105,7 +113,11 @@ def load(conn: Connection, scope: Scope) -> Data:
             aware(row.encountered_at),
             row.wandering_since,
             aware(row.closed_at) if row.closed_at is not None else None,
+            row.previous_household_id,
         )
+    earlier = select(h.previous_household_id).where(col(h.departement).in_(deps))
+    for hid, closed in conn.execute(select(h.id, h.closed_at).where(col(h.id).in_(earlier))):
+        data.earlier_closed[hid] = aware(closed) if closed is not None else None
     for hid, n in conn.execute(
         select(Person.household_id, func.count())
         .where(col(Person.household_id).in_(mine))
@@ -171,4 +183,36 @@ def load(conn: Connection, scope: Scope) -> Data:
             )
         )
     )
+    days = scope.start.astimezone(PARIS).date(), scope.end.astimezone(PARIS).date()
+    d = CallDay
+    data.calls = tuple(  # type: ignore[assignment]
+        int(n or 0)
+        for n in conn.execute(
+            select(func.count(), func.sum(d.received), func.sum(d.answered)).where(
+                col(d.departement).in_(deps), d.day >= days[0], d.day < days[1]
+            )
+        ).one()
+    )
+    r = CallRequest
+    data.requests = list(
+        conn.execute(
+            select(r.kind, r.outcome, r.household_id).where(
+                col(r.departement).in_(deps), r.day >= days[0], r.day < days[1]
+            )
+        )
+    )
     return data
+
+
+Result = tuple[float | None, int, dict[str, Any], list[str]]  # value, universe, details, ids
+
+
+def share(part: list[str], universe: list[str], details: dict[str, Any] | None = None) -> Result:
+    value = round(100 * len(part) / len(universe), 1) if universe else None
+    return value, len(universe), details or {}, part
+
+
+def counted(ids: Iterable[str], people: Counter[str] | None = None) -> Result:
+    found = sorted(set(ids))
+    value = sum(people[h] for h in found) if people is not None else len(found)
+    return float(value), len(found), {}, found

@@ -5,11 +5,12 @@ says which households are behind its number (the drill-down), for the roles that
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from activities.indicator_data import Data, add_months, aware, median
+from activities import indicator_entries as entries
+from activities.indicator_data import Data, Result, add_months, aware, counted, median, share
 from models.evaluations import PlacementKind
 from models.indicators import DEFINITIONS, Indicator, IndicatorValue
 from models.vocab import AdministrativeSituation as Admin
@@ -22,39 +23,21 @@ ADMITS_HOUSING = {Admin.FRANCAISE, Admin.UE, Admin.PROTECTION_INTERNATIONALE, Ad
 FLASH_BUCKETS = (("≤ 72 h", 3), ("4–7 j", 7), ("8–30 j", 30), ("> 30 j", None))
 
 
-Result = tuple[float | None, int, dict[str, Any], list[str]]  # value, universe, details, ids
-
-
-def _share(part: list[str], universe: list[str], details: dict[str, Any] | None = None) -> Result:
-    value = round(100 * len(part) / len(universe), 1) if universe else None
-    return value, len(universe), details or {}, part
-
-
-def _count(ids: Iterable[str], people: Counter[str] | None = None) -> Result:
-    found = sorted(set(ids))
-    value = sum(people[h] for h in found) if people is not None else len(found)
-    return float(value), len(found), {}, found
-
-
-def _met(d: Data) -> list[str]:
-    return d.met
-
-
 def veille_sociale(d: Data) -> Result:
-    ids = [hid for hid in _met(d) if d.households[hid].contact_channel in OUTREACH]
-    return _count(ids, d.people)
+    ids = [hid for hid in d.met if d.households[hid].contact_channel in OUTREACH]
+    return counted(ids, d.people)
 
 
 def _flash_hours(d: Data) -> dict[str, float]:
     return {
         hid: (d.first_flash[hid] - d.households[hid].encountered_at).total_seconds() / 3600
-        for hid in _met(d)
+        for hid in d.met
         if hid in d.first_flash
     }
 
 
 def flash_72h(d: Data) -> Result:
-    met, hours = _met(d), _flash_hours(d)
+    met, hours = d.met, _flash_hours(d)
     buckets: Counter[str] = Counter()
     for hid in met:
         if hid not in hours:
@@ -64,7 +47,7 @@ def flash_72h(d: Data) -> Result:
         label = next(name for name, limit in FLASH_BUCKETS if limit is None or days <= limit)
         buckets[label] += 1
     on_time = [hid for hid, h in hours.items() if h <= 72]
-    return _share(
+    return share(
         on_time,
         met,
         {name: buckets[name] for name, _ in FLASH_BUCKETS} | {"non faite": buckets["non faite"]},
@@ -88,7 +71,7 @@ def in_depth_2_months(d: Data) -> Result:
         for hid in universe
         if hid in d.first_in_depth and d.first_in_depth[hid] <= add_months(d.first_flash[hid], 2)
     ]
-    return _share(on_time, universe)
+    return share(on_time, universe)
 
 
 def in_depth_median(d: Data) -> Result:
@@ -138,7 +121,7 @@ def requests_met(met: bool) -> Callable[[Data], Result]:
 def placed(kind: PlacementKind, persons: bool) -> Callable[[Data], Result]:
     def compute(d: Data) -> Result:
         ids = [p.household_id for p in d.placements if p.kind == kind and d.within(p.started_at)]
-        return _count(ids, d.people if persons else None)
+        return counted(ids, d.people if persons else None)
 
     return compute
 
@@ -217,13 +200,13 @@ def dls_active(d: Data) -> Result:
         for hid in eligible
         if (filed := d.last_in_depth[hid].dls_filed_on) is not None and (end - filed).days < 365
     ]
-    return _share(active, eligible)
+    return share(active, eligible)
 
 
 def syplo(d: Data) -> Result:
     eligible = _eligible(d)
     labelled = [h for h in eligible if d.last_in_depth[h].syplo == SyploStatus.INSCRIT]
-    return _share(labelled, eligible)
+    return share(labelled, eligible)
 
 
 def alerts(resolved: bool) -> Callable[[Data], Result]:
@@ -239,6 +222,9 @@ def alerts(resolved: bool) -> Callable[[Data], Result]:
 
 
 CALCULATIONS: dict[Indicator, Callable[[Data], Result]] = {
+    K.APPELS_115_RECUS: entries.calls(answered=False),
+    K.APPELS_115_DECROCHES: entries.calls(answered=True),
+    K.DEMANDES_115_SANS_PLACE: entries.requests_without_place,
     K.PERSONNES_VEILLE_SOCIALE: veille_sociale,
     K.FLASH_DANS_72H: flash_72h,
     K.FLASH_DELAI_MEDIAN: flash_median,
@@ -255,6 +241,8 @@ CALCULATIONS: dict[Indicator, Callable[[Data], Result]] = {
     K.PERSONNES_LOGEES: placed(PlacementKind.HOUSING, persons=True),
     K.DUREE_SEJOUR: stay_length,
     K.DUREE_SANS_LOGEMENT: homeless_time,
+    K.PREMIERES_DEMANDES: entries.first_time,
+    K.RETOURS_APRES_LOGEMENT: entries.returns,
     K.DLS_ACTIVE: dls_active,
     K.SYPLO_LABELLISES: syplo,
     K.ESCALADES_LEVEES: alerts(resolved=False),

@@ -85,6 +85,12 @@ def render(report: ActivityReport, inline_style: bool = False) -> str:
         figure(
             "Accès au logement, par mois", "flux-logement", "ménages", _flows(report, "housing")
         ),
+        figure(
+            "Retours après un accès au logement, par délai",
+            "retours",
+            "ménages revenus",
+            [(n, int(v or 0)) for n, v in values[Indicator.RETOURS_APRES_LOGEMENT].details.items()],
+        ),
         "<h2>L'offre</h2>",
         figure(
             "Places par type de structure",

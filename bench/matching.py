@@ -13,7 +13,6 @@ order that differs from the bare query's, exits 1.
 import argparse
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -23,13 +22,13 @@ from typing import Any
 ROOT = Path(__file__).parent.parent  # run as a script, the project packages live one level up
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from api import matching  # noqa: E402
+from bench.databases import throwaway  # noqa: E402
 from core import clock  # noqa: E402
-from core.db import make_engine  # noqa: E402
 from models import matching as _snapshots  # noqa: E402, F401  (its table, in the metadata)
 from models.offer import Place, Structure, StructureKind  # noqa: E402
 from models.pathway import Stage  # noqa: E402
@@ -209,28 +208,8 @@ def main() -> int:
     parser.add_argument("--postgres", help="URL PostgreSQL (un schéma jetable y est créé)")
     args = parser.parse_args()
     ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/bench-matching.db")
-        try:
-            ok = bench("SQLite", engine, args) and ok
-        finally:
-            engine.dispose()
-    if args.postgres:
-        schema = f"bench_matching_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.postgres)
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-            conn.commit()
-        # Its own schema first on the search path: the tables, the ORM and the bare SQL alike.
-        engine = create_engine(args.postgres, connect_args={"options": f"-csearch_path={schema}"})
-        try:
-            ok = bench("PostgreSQL", engine, args) and ok
-        finally:
-            engine.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                conn.commit()
-            admin.dispose()
+    for label, engine in throwaway("bench-matching", args.postgres):
+        ok = bench(label, engine, args) and ok
     return 0 if ok else 1
 
 

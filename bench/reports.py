@@ -13,7 +13,6 @@ that differ from the bare query's, exits 1.
 import argparse
 import random
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -23,15 +22,15 @@ from typing import Any
 ROOT = Path(__file__).parent.parent  # run as a script, the project packages live one level up
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 import models.commissions  # noqa: E402  (every table in the metadata)
 import models.matching  # noqa: E402, F401
 from activities import report  # noqa: E402
+from bench.databases import throwaway  # noqa: E402
 from core import clock  # noqa: E402
-from core.db import make_engine  # noqa: E402
 from models.evaluations import FlashEvaluation, InDepthEvaluation, Placement  # noqa: E402
 from models.records import Household, TimelineEvent  # noqa: E402
 
@@ -182,25 +181,8 @@ def main() -> int:
     parser.add_argument("--postgres", help="URL PostgreSQL (un schéma jetable y est créé)")
     args = parser.parse_args()
     ok = True
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/bench-reports.db")
-        try:
-            ok = bench("SQLite", engine, args) and ok
-        finally:
-            engine.dispose()
-    if args.postgres:
-        schema = f"bench_reports_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.postgres)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        engine = create_engine(args.postgres, connect_args={"options": f"-csearch_path={schema}"})
-        try:
-            ok = bench("PostgreSQL", engine, args) and ok
-        finally:
-            engine.dispose()
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
+    for label, engine in throwaway("bench-reports", args.postgres):
+        ok = bench(label, engine, args) and ok
     return 0 if ok else 1
 
 

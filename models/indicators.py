@@ -16,6 +16,9 @@ STATUS = "proposition v1"
 
 
 class Indicator(Coded):
+    APPELS_115_RECUS = "appels_115_recus", "appels reçus au 115"
+    APPELS_115_DECROCHES = "appels_115_decroches", "appels décrochés au 115"
+    DEMANDES_115_SANS_PLACE = "demandes_115_sans_place", "demandes au 115 sans place"
     PERSONNES_VEILLE_SOCIALE = "personnes_veille_sociale", "personnes rencontrées (veille sociale)"
     FLASH_DANS_72H = "flash_dans_72h", "évaluations flash faites dans les 72 h"
     FLASH_DELAI_MEDIAN = "flash_delai_median_h", "délai médian de l'évaluation flash (heures)"
@@ -32,6 +35,8 @@ class Indicator(Coded):
     PERSONNES_LOGEES = "personnes_logees", "personnes logées"
     DUREE_SEJOUR = "duree_sejour_j", "durée de séjour par type de place (jours)"
     DUREE_SANS_LOGEMENT = "duree_sans_logement_j", "durée sans logement (jours)"
+    PREMIERES_DEMANDES = "premieres_demandes", "premières demandes"
+    RETOURS_APRES_LOGEMENT = "retours_apres_logement", "retours après un accès au logement"
     DLS_ACTIVE = "dls_active", "ménages éligibles avec une DLS active"
     SYPLO_LABELLISES = "syplo_labellises", "ménages éligibles labellisés SYPLO"
     ESCALADES_LEVEES = "escalades_levees", "alertes levées"
@@ -52,6 +57,22 @@ MEDIAN = (
     "des deux du milieu"
 )
 DEFINITIONS: dict[Indicator, Definition] = {
+    K.APPELS_115_RECUS: Definition(
+        "les jours de la période importés du système téléphonique du 115",
+        "somme des appels reçus (des appels, pas des demandes ni des personnes)",
+        ("callday",),
+    ),
+    K.APPELS_115_DECROCHES: Definition(
+        "les mêmes jours",
+        "somme des appels décrochés ; détail : taux de décroché (décrochés / reçus, en %)",
+        ("callday",),
+    ),
+    K.DEMANDES_115_SANS_PLACE: Definition(
+        "les demandes traitées par les écoutants du 115 dans la période",
+        "nombre de celles non pourvues faute de place ; détail : demandes, mises à l'abri "
+        "demandées, ménages distincts connus",
+        ("callrequest",),
+    ),
     K.PERSONNES_VEILLE_SOCIALE: Definition(
         "les personnes des ménages dont le premier contact, dans la période, vient d'une maraude, "
         "d'un accueil de jour ou d'une équipe mobile",
@@ -134,6 +155,20 @@ DEFINITIONS: dict[Indicator, Definition] = {
         f"logement ; moyenne et {MEDIAN}",
         ("household", "placement"),
         "jours",
+    ),
+    K.PREMIERES_DEMANDES: Definition(
+        "les ménages rencontrés dans la période",
+        "nombre de ceux sans parcours précédent dans les 730 jours avant la rencontre (le "
+        "parcours précédent est celui que nomme le premier contact quand le ménage est reconnu)",
+        ("household",),
+    ),
+    K.RETOURS_APRES_LOGEMENT: Definition(
+        "les ménages ayant accédé à un logement dans les 730 jours avant la fin de la période",
+        "part de ceux revenus (un nouveau premier contact nommant ce parcours) avant la fin de "
+        "la période ; tranches du délai depuis l'accès au logement : 0–180, 181–365, 366–730 j "
+        "(indicateur de maintien dans le logement)",
+        ("household", "placement"),
+        "%",
     ),
     K.DLS_ACTIVE: Definition(
         "les ménages ouverts à la fin de la période qui souhaitent un logement et dont la "

@@ -149,6 +149,9 @@ class Household(SQLModel, table=True):
     next_deadline: datetime | None = when(None)
     exit_situation: str | None = code(None)
     closed_at: datetime | None = when(None)
+    # Its earlier pathway, when the household was recognised at the first contact: first-time
+    # requests and returns after housing are counted from it (activities/indicators.py).
+    previous_household_id: str | None = Field(None, max_length=36, index=True)
     # What the rules last saw and decided (coded facts only): dry-runs and lists read them.
     facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     partnership_commission: str | None = Field(None, max_length=300)

@@ -164,6 +164,13 @@ class FirstContactCreate(Dated):
     wandering_since: date | None = Field(None, description="date du début de l'errance")
     referent_structure: str | None = Field(None, max_length=120, description="structure référente")
     referent_worker: str | None = Field(None, max_length=120, description="référent de parcours")
+    previous_household_id: str | None = Field(
+        None,
+        min_length=36,
+        max_length=36,
+        description="la fiche de son parcours précédent, quand le ménage est reconnu (un retour "
+        "à la rue après un logement, une nouvelle demande) : elle doit être close",
+    )
     members: list[PersonCreate] = Field(min_length=1, max_length=30)
 
     @field_validator("departement")

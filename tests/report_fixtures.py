@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from models.calls import CallDay, CallRequest
 from models.evaluations import (
     CommissionDecision,
     FlashEvaluation,
@@ -34,15 +35,18 @@ def _sid() -> str:
 
 
 def seed(engine: Engine, dep: str) -> dict[str, str]:
-    """Five households of `dep` whose indicators for 2025 are known (tests/test_indicators.py)."""
-    ids = {name: str(uuid.uuid4()) for name in ("h1", "h2", "h3", "h4", "h5")}
+    """Six households of `dep` whose indicators for 2025 are known (tests/test_indicators.py)."""
+    ids = {name: str(uuid.uuid4()) for name in ("h1", "h2", "h3", "h4", "h5", "h6")}
     met = {
         "h1": (at(3, 1), "maraude", 2),
         "h2": (at(6, 1), "115", 1),
         "h3": (at(11, 1, year=2024), "115", 3),
         "h4": (at(9, 1), "maraude", 1),
         "h5": (at(10, 1), "accueil_de_jour", 1),
+        # h3, housed on 1 February and gone from the SIAO, is back on the street in June.
+        "h6": (at(6, 1), "115", 1),
     }
+    earlier = {"h3": (None, at(3, 1)), "h6": (ids["h3"], None)}  # (previous pathway, closed)
     with Session(engine) as s:
         for name, (when, channel, people) in met.items():
             hid = ids[name]
@@ -55,6 +59,8 @@ def seed(engine: Engine, dep: str) -> dict[str, str]:
                     contact_channel=channel,
                     workflow_id=f"parcours-{hid}",
                     stage="reported",
+                    previous_household_id=earlier.get(name, (None, None))[0],
+                    closed_at=earlier.get(name, (None, None))[1],
                 )
             )
             s.flush()
@@ -185,6 +191,36 @@ def seed(engine: Engine, dep: str) -> dict[str, str]:
                     action=action,
                     actor="test",
                     occurred_at=moment,
+                )
+            )
+        # The 115: two imported days; three requests, two without a place (one for h2).
+        for day, received, answered in ((date(2025, 6, 1), 100, 80), (date(2025, 6, 2), 50, 40)):
+            s.add(
+                row(
+                    CallDay,
+                    departement=dep,
+                    day=day,
+                    received=received,
+                    answered=answered,
+                    imported_by="test",
+                )
+            )
+        asked: list[tuple[str, str, str | None]] = [
+            ("mise_a_l_abri", "non_pourvue_faute_de_place", h2),
+            ("mise_a_l_abri", "non_pourvue_faute_de_place", None),
+            ("information", "pourvue", None),
+        ]
+        for kind, outcome, linked in asked:
+            s.add(
+                row(
+                    CallRequest,
+                    departement=dep,
+                    received_at=at(6, 1),
+                    day=date(2025, 6, 1),
+                    kind=kind,
+                    outcome=outcome,
+                    household_id=linked,
+                    recorded_by="test",
                 )
             )
         for resolved in (at(6, 6), None):

@@ -74,39 +74,30 @@ def test_rules_bench_runs_every_side_and_its_dry_run() -> None:
         assert re.search(line, result.stdout, re.M), result.stdout
 
 
-def test_matching_bench_ranks_like_the_bare_query(db_url: str) -> None:
-    """bench/matching.py: the project's ranking beside the bare SQL, on SQLite, and on
-    PostgreSQL when the suite runs there (in a schema of its own, dropped after)."""
-    cmd = [sys.executable, str(ROOT / "bench" / "matching.py"), "--households", "800"]
-    cmd += ["--runs", "5"]
-    if db_url.startswith("postgresql"):
-        cmd += ["--postgres", db_url]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    databases = ["SQLite", "PostgreSQL"] if db_url.startswith("postgresql") else ["SQLite"]
-    for name in databases:
-        assert re.search(
-            rf"^== {name} : 800 ménages(?:.*\n)*?bare\s+{NUMBER}\s+{NUMBER}\n"
-            rf"project\s+{NUMBER}\s+{NUMBER}\nratio project/bare p99 {NUMBER}",
-            result.stdout,
-            re.M,
-        ), result.stdout
-
-
-def test_reports_bench_flows_like_the_bare_query(db_url: str) -> None:
-    """bench/reports.py: the whole annual report beside the bare SQL of its largest query."""
-    cmd = [sys.executable, str(ROOT / "bench" / "reports.py"), "--households", "300"]
-    cmd += ["--events", "3000", "--runs", "1"]
+def _sql_bench(script: str, args: list[str], db_url: str, lines: str) -> None:
+    """Run an SQL bench on SQLite, and on PostgreSQL when the suite runs there (in a schema of
+    its own, dropped after); each database's block must print `lines`."""
+    cmd = [sys.executable, str(ROOT / "bench" / script), *args]
     if db_url.startswith("postgresql"):
         cmd += ["--postgres", db_url]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     databases = ["SQLite", "PostgreSQL"] if db_url.startswith("postgresql") else ["SQLite"]
     for name in databases:
-        assert re.search(
-            rf"^== {name} : 300 ménages, 3000 événements(?:.*\n)*?"
-            rf"bare \(flux mensuels seuls\)\s+{NUMBER}\s+{NUMBER}\n"
-            rf"project \(rapport entier\)\s+{NUMBER}\s+{NUMBER}\nratio project/bare {NUMBER}",
-            result.stdout,
-            re.M,
-        ), result.stdout
+        assert re.search(rf"^== {name} : {lines}", result.stdout, re.M), result.stdout
+
+
+def test_matching_bench_ranks_like_the_bare_query(db_url: str) -> None:
+    """bench/matching.py: the project's ranking beside the bare SQL of the same order."""
+    lines = rf"800 ménages(?:.*\n)*?bare\s+{NUMBER}\s+{NUMBER}\n"
+    lines += rf"project\s+{NUMBER}\s+{NUMBER}\nratio project/bare p99 {NUMBER}"
+    _sql_bench("matching.py", ["--households", "800", "--runs", "5"], db_url, lines)
+
+
+def test_reports_bench_flows_like_the_bare_query(db_url: str) -> None:
+    """bench/reports.py: the whole annual report beside the bare SQL of its largest query."""
+    lines = r"300 ménages, 3000 événements(?:.*\n)*?"
+    lines += rf"bare \(flux mensuels seuls\)\s+{NUMBER}\s+{NUMBER}\n"
+    lines += rf"project \(rapport entier\)\s+{NUMBER}\s+{NUMBER}\nratio project/bare {NUMBER}"
+    args = ["--households", "300", "--events", "3000", "--runs", "1"]
+    _sql_bench("reports.py", args, db_url, lines)

@@ -28,11 +28,17 @@ def test_every_indicator_has_its_known_answer(engine, seeded) -> None:
     }
     value = {code: v.value for code, (v, _) in found.items()}
     h = seeded
+    assert value[K.APPELS_115_RECUS] == 150 and found[K.APPELS_115_RECUS][0].count == 2  # days
+    answered, _ = found[K.APPELS_115_DECROCHES]
+    assert answered.value == 120 and answered.details == {"taux de décroché (%)": 80.0}
+    unmet, behind = found[K.DEMANDES_115_SANS_PLACE]
+    assert unmet.value == 2 and unmet.count == 3 and behind == [h["h2"]]  # calls ≠ requests
+    assert unmet.details == {"demandes": 3, "mises à l'abri demandées": 2, "ménages connus": 1}
     assert value[K.PERSONNES_VEILLE_SOCIALE] == 4  # people, not households (h1: two)
     flash, behind = found[K.FLASH_DANS_72H]
-    assert flash.value == 25.0 and flash.count == 4  # 72 h exactly is on time
-    assert flash.details == {"≤ 72 h": 1, "4–7 j": 1, "8–30 j": 0, "> 30 j": 0, "non faite": 2}
-    assert flash.target == 90.0 and flash.gap == -65.0 and flash.status == "proposition v1"
+    assert flash.value == 20.0 and flash.count == 5  # 72 h exactly is on time
+    assert flash.details == {"≤ 72 h": 1, "4–7 j": 1, "8–30 j": 0, "> 30 j": 0, "non faite": 3}
+    assert flash.target == 90.0 and flash.gap == -70.0 and flash.status == "proposition v1"
     assert behind == [h["h1"]]
     assert value[K.FLASH_DELAI_MEDIAN] == 76.0  # (72 + 80) / 2: an even count
     assert value[K.APPROFONDIE_DANS_2_MOIS] == 50.0
@@ -49,6 +55,12 @@ def test_every_indicator_has_its_known_answer(engine, seeded) -> None:
     stay, _ = found[K.DUREE_SEJOUR]
     assert stay.value == round((h1_days + 62) / 2, 1) and stay.count == 2
     assert value[K.DUREE_SANS_LOGEMENT] == 92.0
+    # h6 names h3, closed in March: no first request; h3's return, 120 days after housing.
+    first, behind = found[K.PREMIERES_DEMANDES]
+    assert first.value == 4 and first.count == 5 and h["h6"] not in behind
+    back, behind = found[K.RETOURS_APRES_LOGEMENT]
+    assert back.value == 100.0 and back.count == 1 and behind == [h["h3"]]
+    assert back.details == {"0–180 j": 1, "181–365 j": 0, "366–730 j": 0}
     assert value[K.DLS_ACTIVE] == 100.0 and value[K.SYPLO_LABELLISES] == 100.0
     assert value[K.ESCALADES_LEVEES] == 2 and value[K.ESCALADES_RESOLUES] == 1
 

@@ -33,8 +33,8 @@ async def test_the_coordinator_gets_numbers_definitions_targets_and_drilldowns(
         report = answer.json()
         found = {v["code"]: v for v in report["indicators"]}
         flash = found["flash_dans_72h"]
-        assert flash["value"] == 25.0 and flash["status"] == "proposition v1"
-        assert flash["target"] == 90 and flash["gap"] == -65.0  # the national CPO target
+        assert flash["value"] == 20.0 and flash["status"] == "proposition v1"
+        assert flash["target"] == 90 and flash["gap"] == -70.0  # the national CPO target
         assert "72 h" in flash["formula"] and flash["universe"] and flash["sources"]
         assert report["quality"]["departement"] == DEP
 
@@ -114,7 +114,30 @@ async def test_the_page_renders_in_chromium_every_chart_with_its_table(
             )
             assert collapse == "collapse"
             text = await page.content()
-            assert re.search(r"25(,0)?", text)  # the flash indicator's value is shown
+            assert re.search(r"<td>évaluations flash faites dans les 72 h</td><td[^>]*>20<", text)
         finally:
             await browser.close()
     assert blocked == [] and problems == []
+
+
+async def test_a_recognised_household_names_its_closed_earlier_pathway(http, worked, engine):
+    from sqlmodel import Session
+
+    from api import examples
+    from models.records import Household
+
+    earlier = await http.post("/households", json=examples.first_contact())
+    assert earlier.status_code == 201, earlier.text
+    before = earlier.json()["household_id"]
+    body = {**examples.first_contact(), "previous_household_id": before}
+    still_open = await http.post("/households", json=body)
+    assert still_open.status_code == 409 and "parcours ouvert" in still_open.json()["detail"]
+    unknown = {**body, "previous_household_id": "00000000-0000-0000-0000-000000000000"}
+    assert (await http.post("/households", json=unknown)).status_code == 404
+    closed = await http.post(f"/households/{before}/exit", json=examples.exit_())
+    assert closed.status_code == 200, closed.text
+    back = await http.post("/households", json=body)
+    assert back.status_code == 201, back.text
+    with Session(engine) as s:
+        household = s.get(Household, back.json()["household_id"])
+        assert household is not None and household.previous_household_id == before

@@ -8,9 +8,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api import actions, examples, facts, redaction
-from api.deps import ActionContextDep
+from api.deps import ActionContext, ActionContextDep
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
-from api.errors import problem
+from api.errors import ApiError, problem
 from api.permissions import ACTION_PERMISSION, Permission
 from api.security import Principal, household_for, require
 from api.state import BookDep, EngineDep, TemporalDep
@@ -57,6 +57,13 @@ PathwayRead = Annotated[
 ]
 
 
+def _earlier_pathway(ctx: ActionContext, earlier_id: str) -> None:
+    """A recognised household's earlier pathway: in reach (404 otherwise) and closed."""
+    with Session(ctx.engine) as session:
+        if household_for(session, ctx.principal, earlier_id).closed_at is None:  # type: ignore[arg-type]
+            raise ApiError(409, "Ce ménage a un parcours ouvert : poursuivez-le plutôt.")
+
+
 class FirstContactResult(BaseModel):
     household_id: str
     pathway: PathwayView
@@ -85,6 +92,8 @@ async def report(
     défaut) court depuis la rencontre. L'identifiant du ménage est choisi par le serveur :
     renvoyer la même requête avec la même clé d'idempotence (propre à votre compte) redonne le
     même ménage, sans doublon ; la même clé avec un autre contenu est refusée (422)."""
+    if body.previous_household_id is not None:
+        await run_in_threadpool(_earlier_pathway, ctx, body.previous_household_id)
     sid = actions.submission_id(Action.REPORT, ctx.idempotency_key, ctx.actor)
     household_id = actions.household_for_key(sid, ctx.idempotency_key is not None)
     state = await actions.send(
