@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # without them; what they import at run time is in pyproject.toml's dependencies.
 ANONYMISATION := pycanon==1.3.6 anjana==1.2.3
 
-.PHONY: up test worker api demo lint migrate bench bench-matching clean venv bytecode
+.PHONY: up test worker api demo lint migrate bench bench-matching bench-reports clean venv bytecode
 
 # Idempotent bootstrap: rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -58,6 +58,10 @@ bench: bytecode
 # Ranking one vacancy among 50,000 households; PostgreSQL too with BENCH_POSTGRES=<URL>.
 bench-matching: venv
 	$(BIN)/python bench/matching.py $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
+
+# The annual report over 100,000 households and 1,000,000 events; PostgreSQL as above.
+bench-reports: venv
+	$(BIN)/python bench/reports.py $(if $(BENCH_POSTGRES),--postgres $(BENCH_POSTGRES))
 
 clean:
 	rm -rf var/*.db var/*.db-* var/*.log

@@ -29,11 +29,14 @@ def veille_sociale(d: Data) -> Result:
 
 
 def _flash_hours(d: Data) -> dict[str, float]:
-    return {
-        hid: (d.first_flash[hid] - d.households[hid].encountered_at).total_seconds() / 3600
-        for hid in d.met
-        if hid in d.first_flash
-    }
+    """Hours from the encounter to the first flash evaluation (two indicators read them)."""
+    if "flash_hours" not in d.memo:
+        d.memo["flash_hours"] = {
+            hid: (d.first_flash[hid] - d.households[hid].encountered_at).total_seconds() / 3600
+            for hid in d.met
+            if hid in d.first_flash
+        }
+    return d.memo["flash_hours"]
 
 
 def flash_72h(d: Data) -> Result:
@@ -61,7 +64,11 @@ def flash_median(d: Data) -> Result:
 
 
 def _first_flash_in_period(d: Data) -> list[str]:
-    return [hid for hid, at in d.first_flash.items() if d.within(at) and hid in d.households]
+    if "flashed" not in d.memo:
+        d.memo["flashed"] = [
+            hid for hid, at in d.first_flash.items() if d.within(at) and hid in d.households
+        ]
+    return d.memo["flashed"]
 
 
 def in_depth_2_months(d: Data) -> Result:

@@ -5,7 +5,10 @@ département and one calendar year (Paris time). Read-only SQL; rendered as JSON
 
 import csv
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.engine import Connection, Engine
@@ -19,6 +22,8 @@ from models.indicators import Indicator, IndicatorValue, Scope
 from models.offer import Place, Structure
 from models.records import TimelineEvent
 from models.reports import ActivityReport
+
+T = TypeVar("T")
 
 
 def year_scope(departement: str, year: int) -> Scope:
@@ -85,16 +90,28 @@ def values(
 def activity_report(
     engine: Engine, departement: str, year: int, targets: dict[Indicator, float]
 ) -> ActivityReport:
+    """The parts read the database side by side, each on its own connection: the database
+    works on the flows and the quality while Python reads the indicators' rows."""
     scope = year_scope(departement, year)
-    with engine.connect() as conn:
-        computed = indicators.compute(load(conn, scope), targets)
+
+    def on_connection(work: Callable[[Connection], T]) -> T:
+        with engine.connect() as conn:
+            return work(conn)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        flows = pool.submit(on_connection, lambda c: monthly_flows(c, scope))
+        checked = pool.submit(
+            on_connection, lambda c: quality(c, departement, year, scope.start, scope.end)
+        )
+        places = pool.submit(on_connection, lambda c: offer(c, departement))
+        computed = indicators.compute(on_connection(lambda c: load(c, scope)), targets)
         return ActivityReport(
             departement=departement,
             year=year,
             indicators=[value for value, _ in computed],
-            monthly_flows=monthly_flows(conn, scope),
-            offer=offer(conn, departement),
-            quality=quality(conn, departement, year, scope.start, scope.end),
+            monthly_flows=flows.result(),
+            offer=places.result(),
+            quality=checked.result(),
         )
 
 
