@@ -5,10 +5,10 @@ is shared by the API body `XCreate`; the table `X` adds ids and bookkeeping.
 """
 
 import random
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index
+from sqlalchemy import JSON, DateTime, Index, TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
 from core.clock import now
@@ -87,9 +87,20 @@ def code(default: Any = ..., **kw: Any) -> Any:
     return Field(default, sa_type=AutoString, **kw)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime written in UTC. SQLite keeps no offset: a moment given with
+    +01:00 would otherwise be stored as its wall time and read back as UTC, an hour off."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+
 def when(default: Any = ..., **kw: Any) -> Any:
     """A timezone-aware datetime, stored in UTC."""
-    return Field(default, sa_type=DateTime(timezone=True), **kw)
+    return Field(default, sa_type=UTCDateTime, **kw)
 
 
 def listing(**kw: Any) -> Any:
