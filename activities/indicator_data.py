@@ -5,15 +5,15 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any, overload
+from typing import Any
 
 from sqlalchemy import String, func, type_coerce
 from sqlalchemy.engine import Connection
 from sqlmodel import col, select
 
-from core.clock import PARIS
+from core.clock import PARIS, aware
 from models.calls import CallDay, CallRequest
 from models.evaluations import (
     CommissionDecision,
@@ -24,15 +24,6 @@ from models.evaluations import (
 )
 from models.indicators import Scope
 from models.records import Alert, Household, Person
-
-
-@overload
-def aware(value: datetime) -> datetime: ...
-@overload
-def aware(value: None) -> None: ...
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def read(value: datetime | str | None) -> datetime | None:

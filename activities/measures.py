@@ -6,13 +6,13 @@ transaction, the service row locked (PostgreSQL), and writes the measure with th
 the read model — so a measure is never recorded for a pathway that refused it.
 """
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 from temporalio.exceptions import ApplicationError
 
+from core.clock import aware
 from models.failures import Failure
 from models.measure_schemas import MeasureOperation
 from models.measures import (
@@ -29,10 +29,6 @@ K = MeasureChangeKind
 
 class MeasureRefused(Exception):
     """Why nothing can change (French, no personal data)."""
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def active_count(session: Session, service_id: int) -> int:

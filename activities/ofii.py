@@ -5,7 +5,7 @@ rerun never duplicates or changes a month. The result carries codes, ids and cou
 rows stay in SQL."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 
 from activities import audit
-from core.clock import PARIS
+from core.clock import PARIS, aware
 from models.evaluations import InDepthEvaluation, Placement
 from models.ofii import (
     LISTED_PLACES,
@@ -35,10 +35,6 @@ log = structlog.get_logger()
 ACTOR = "liste-ofii"
 RECORD = "liste OFII"
 SITUATIONS: dict[str, AdministrativeSituation] = {s.value: s for s in LISTED_SITUATIONS}
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite: UTC
 
 
 def _open_in(departement: str) -> Any:
@@ -64,9 +60,9 @@ def eligible_rows(session: Session, departement: str, at: datetime) -> list[Ofii
     ).all()
     hosted: dict[str, Placement] = _latest(  # the latest placement, as api/security.py reads it
         [
-            (p.household_id, (_aware(p.started_at), p.id or 0), p)
+            (p.household_id, (aware(p.started_at), p.id or 0), p)
             for p in placements
-            if _aware(p.started_at) <= at
+            if aware(p.started_at) <= at
         ]
     )
     hosted = {h: p for h, p in hosted.items() if p.place_type in LISTED_PLACES}
@@ -81,7 +77,7 @@ def eligible_rows(session: Session, departement: str, at: datetime) -> list[Ofii
         .where(*_open_in(departement))
     ).all()
     situation: dict[str, str] = _latest(
-        [(h, (_aware(when), i or 0), s) for h, when, i, s in evaluations if h in hosted]
+        [(h, (aware(when), i or 0), s) for h, when, i, s in evaluations if h in hosted]
     )
     listed = {h: SITUATIONS[s] for h, s in situation.items() if s in SITUATIONS}
     persons = session.exec(
@@ -109,7 +105,7 @@ def eligible_rows(session: Session, departement: str, at: datetime) -> list[Ofii
                 administrative_situation=listed[person.household_id],
                 structure=placement.structure,
                 place_type=placement.place_type,
-                admitted_on=_aware(placement.started_at).astimezone(PARIS).date(),
+                admitted_on=aware(placement.started_at).astimezone(PARIS).date(),
             )
         )
     rows.sort(key=lambda r: (r.structure, r.admitted_on, r.household_id))  # stable: person id

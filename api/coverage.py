@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from api.svg_bars import bar_chart
 from core import clock
-from models.coverage import SMALL, OutreachTeam, OutreachZone, WhiteZone, WhiteZones, masked
+from models.coverage import OutreachTeam, OutreachZone, WhiteZone, WhiteZones
 from models.records import Household, Person
+from models.sensitivity import SMALL, masked
 
 
 def _utc_midnight(day: date) -> datetime:

@@ -14,15 +14,11 @@ from api import redaction
 from api.permissions import Permission
 from api.security import Principal, in_scope
 from models.records import Household
+from models.sensitivity import masked
 from rules.book import PolicyBook
 from rules.dry_run import DryRunReport, HouseholdChange
 
-SMALL = 5
 Count = int | str
-
-
-def masked(count: int) -> Count:
-    return count if count == 0 or count >= SMALL else f"< {SMALL}"
 
 
 class MaskedRuleCount(BaseModel):

@@ -52,10 +52,9 @@ from models.exports import (
 )
 from models.pathway import Stage
 from models.records import Household, Person
+from models.sensitivity import MASKED, SMALL, masked
 from models.vocab import Relationship, Sex, Typology
 
-SMALL = 5  # cells under this count are shown as "< 5", as GET /statistics does
-MASKED = f"< {SMALL}"
 # anjana prints its progress on standard output and reads no option to stop it: runs are
 # serialised (they are CPU-bound anyway) and their output dropped.
 _ONE_AT_A_TIME = threading.Lock()
@@ -321,22 +320,18 @@ def export(session: Session, request: AnonymisedExportRequest) -> Anonymised:
 # ---- The per-territory table ----------------------------------------------------------------
 
 
-def mask(count: int) -> int | str:
-    return count if count == 0 or count >= SMALL else MASKED
-
-
 def masked_row(counts: dict[str, int]) -> tuple[dict[str, int | str], int | str]:
     """A row's cells and its total, each count from 1 to 4 masked. When the total is shown and a
     single cell is masked, that cell would be the total minus the others: the smallest other
     non-zero cell is masked with it (secondary suppression)."""
     total = sum(counts.values())
-    cells: dict[str, int | str] = {stage: mask(n) for stage, n in counts.items()}
+    cells: dict[str, int | str] = {stage: masked(n) for stage, n in counts.items()}
     small = [s for s, n in counts.items() if 0 < n < SMALL]
     if len(small) == 1 and total >= SMALL:
         others = sorted((n, s) for s, n in counts.items() if n >= SMALL)
         if others:
             cells[others[0][1]] = MASKED
-    return cells, mask(total)
+    return cells, masked(total)
 
 
 def territories(session: Session, departements: Iterable[str]) -> TerritoryTable:

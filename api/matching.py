@@ -7,7 +7,7 @@ tie-breaker. Only the first N are explained. `check` answers for one household i
 with the same words the proposal uses (api/vacancies.py), and a test keeps both in agreement.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, case, cast, func, not_, or_
@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from api import vacancies
 from core import clock
+from core.clock import aware
 from models.matching import (
     Candidate,
     CandidateCheck,
@@ -104,10 +105,6 @@ def _order(criteria: tuple[RankingCriterion, ...]) -> list[Any]:
     return [*keys, Household.tie_breaker, Household.id]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def values(household: Household, criteria: tuple[RankingCriterion, ...]) -> list[CriterionValue]:
     """What each criterion read for this household, in the order they play."""
     facts = household.facts or {}
@@ -116,7 +113,7 @@ def values(household: Household, criteria: tuple[RankingCriterion, ...]) -> list
         C.VULNERABILITE: household.vulnerability or Vulnerability.NON_RENSEIGNE.value,
         C.SEJOUR_LONG: Flag.LONG_STAY_REVIEW.value in (household.flags or []),
         C.SYPLO: facts.get("syplo") == SyploStatus.INSCRIT.value,
-        C.ANCIENNETE: (s.isoformat() if (s := _aware(household.seniority_since)) else None),
+        C.ANCIENNETE: (s.isoformat() if (s := aware(household.seniority_since)) else None),
     }
     return [CriterionValue(criterion=c, label=c.label, value=read[c]) for c in criteria]
 
@@ -144,7 +141,7 @@ def ranked(
             Candidate(
                 rank=i,
                 household_id=h.id,
-                seniority_since=_aware(h.seniority_since),
+                seniority_since=aware(h.seniority_since),
                 values=values(h, criteria),
                 tie_breaker=h.tie_breaker,
             )

@@ -7,7 +7,7 @@ is throttled exactly like a known one, so the answers do not tell which accounts
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -29,13 +29,6 @@ FIRST_LOCK_SECONDS = 30  # doubled at each further failure
 MAX_LOCK_SECONDS = 3600
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives naive UTC back."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def retry_after(engine: Engine, keys: list[str]) -> int:
     """Seconds until a login may be tried with these keys (0: now)."""
     now = clock.now()
@@ -44,7 +37,7 @@ def retry_after(engine: Engine, keys: list[str]) -> int:
     waits = [
         (until - now).total_seconds()
         for row in rows
-        if (until := _aware(row.locked_until)) is not None and until > now
+        if (until := clock.aware(row.locked_until)) is not None and until > now
     ]
     return math.ceil(max(waits)) if waits else 0
 
@@ -68,7 +61,7 @@ def _count(engine: Engine, key: str, rule: Rule) -> None:
         ).first()
         if row is None:
             row = LoginThrottle(key=key, failures=0, last_failure_at=now)
-        last = _aware(row.last_failure_at)
+        last = clock.aware(row.last_failure_at)
         if last is not None and now - last > rule.forget:
             row.failures = 0
         row.failures += 1

@@ -26,12 +26,6 @@ from models.vocab import Coded
 HourMinute = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["20:00"])]
 MAX_COMMUNES = 1_000  # a département has at most about 900 communes
 MAX_OPENINGS = 14
-SMALL = 5  # counts under this are shown as « < 5 » (as GET /statistics does)
-
-
-def masked(count: int) -> int | str:
-    """A count as a report may show it: under `SMALL` (but not 0), « < 5 »."""
-    return count if count == 0 or count >= SMALL else f"< {SMALL}"
 
 
 class OutreachKind(Coded):

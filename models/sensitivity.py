@@ -229,3 +229,14 @@ def fact_sensitive(fact: str, value: Any) -> bool:
 def sensitive_codes() -> dict[str, Sensitivity]:
     """Every sensitive code as it is written (for tests that scan answers)."""
     return {str(v): s for values in SENSITIVE_VALUES.values() for v, s in values.items()}
+
+
+# -- small counts ------------------------------------------------------------------------------
+
+SMALL = 5  # a count from 1 to 4 could single someone out: anonymous figures show « < 5 »
+MASKED = f"< {SMALL}"
+
+
+def masked(count: int) -> int | str:
+    """A count as anonymous figures show it: 0, or at least SMALL, else « < 5 »."""
+    return count if count == 0 or count >= SMALL else MASKED

@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 from api import redaction
 from api.disclosure import Access, Disclosed, Disclosure
 from api.permissions import Permission
-from api.routers.records import aware
 from api.security import Principal, require
 from api.state import BookDep, EngineDep
+from core.clock import aware
 from models.records import Alert, AlertKind, Household
 from models.users import Role
 from models.vocab import Recipient

@@ -20,6 +20,7 @@ from api.permissions import Permission
 from api.security import Principal, require
 from api.state import EngineDep
 from models.exports import COLUMNS, AnonymisedExportRequest, ExportFormat, TerritoryTable
+from models.sensitivity import masked
 
 router = APIRouter(tags=["Statistiques anonymes"])
 
@@ -136,7 +137,7 @@ async def anonymised_export(
         "X-Export-K": str(result.k),
         "X-Export-L": str(result.ell),
         "X-Export-Lignes": str(result.rows),
-        "X-Export-Supprimes": str(exports.mask(result.suppressed)),
+        "X-Export-Supprimes": str(masked(result.suppressed)),
         "X-Export-Periode": f"{request.period_start}/{request.period_end}",
         "X-Export-Generalisation": ";".join(f"{q}={n}" for q, n in result.levels.items()),
     }

@@ -1,7 +1,7 @@
 """Reading the records: the list of households (read model) and one household's file."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -16,6 +16,7 @@ from api.permissions import Permission
 from api.redaction import Viewer
 from api.security import Principal, household_for, require
 from api.state import BookDep, EngineDep
+from core.clock import aware
 from models.evaluations import RECORD_TABLES as RECORDS
 from models.pathway import Stage
 from models.records import Alert, Household, Person, TimelineEvent
@@ -37,16 +38,11 @@ ORDERS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _dump(row: SQLModel) -> dict[str, Any]:
     data = row.model_dump(mode="json", warnings=False)  # codes come back from SQL as text
     for key, value in vars(row).items():
         if isinstance(value, datetime):
-            data[key] = aware(value).isoformat()  # type: ignore[union-attr]
+            data[key] = aware(value).isoformat()
     return data
 
 

@@ -14,9 +14,9 @@ from api.security import Principal, require
 from api.state import EngineDep
 from models.audit import AnonymousPathway
 from models.records import Household
+from models.sensitivity import masked
 
 router = APIRouter(prefix="/statistics", tags=["Statistiques anonymes"])
-SMALL = 5  # cells under this count are shown as "< 5"
 
 
 class Figures(BaseModel):
@@ -24,10 +24,6 @@ class Figures(BaseModel):
     by_stage: dict[str, int | str]
     overdue: int | str
     closed_and_erased: int | str
-
-
-def _mask(count: int) -> int | str:
-    return count if count == 0 or count >= SMALL else f"< {SMALL}"
 
 
 @router.get("", response_model=list[Figures], summary="Chiffres anonymes par département")
@@ -56,9 +52,9 @@ async def statistics(
                 figures.append(
                     Figures(
                         departement=dep,
-                        by_stage={s: _mask(n) for s, n in stages},
-                        overdue=_mask(overdue),
-                        closed_and_erased=_mask(erased),
+                        by_stage={s: masked(n) for s, n in stages},
+                        overdue=masked(overdue),
+                        closed_and_erased=masked(erased),
                     )
                 )
         return figures
