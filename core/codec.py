@@ -24,6 +24,7 @@ import base64
 import binascii
 import copy
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -132,10 +133,15 @@ def bound_workflow(payload: Payload) -> str | None:
     return bound.decode("utf-8", "replace") if bound is not None else None
 
 
+SCHEDULED_RUN = re.compile(r"-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
 def _same_workflow(bound: str, current: str) -> bool:
     # A Schedule encodes its action's input under the action's id; each run's id is that id
-    # followed by the scheduled time.
-    return current == bound or current.startswith(f"{bound}-")
+    # followed by the scheduled time, and a run is handed the previous run's result (its last
+    # completion result), bound to that sibling's id.
+    action = SCHEDULED_RUN.sub("", current)
+    return current == bound or (action != current and action == SCHEDULED_RUN.sub("", bound))
 
 
 class EncryptionCodec(PayloadCodec, WithSerializationContext):

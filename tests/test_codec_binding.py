@@ -7,6 +7,7 @@ import base64
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import Session, col, func, select
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import (
@@ -75,6 +76,12 @@ async def test_a_ciphertext_is_bound_to_its_workflow_and_fails_elsewhere() -> No
     (scheduled,) = await in_workflow(codec, "siao-controle-coherence").encode([plain("x")])
     run = in_workflow(codec, "siao-controle-coherence-2026-11-30T02:00:00Z")
     assert await run.decode([scheduled]) == [plain("x")]
+    # ...and hands each run the previous run's result, bound to that sibling run.
+    (result,) = await run.encode([plain("rapport")])
+    following = in_workflow(codec, "siao-controle-coherence-2026-12-01T02:00:00Z")
+    assert await following.decode([result]) == [plain("rapport")]
+    with pytest.raises(DecryptionError):  # another schedule's run is another workflow
+        await in_workflow(codec, "siao-liste-ofii-2026-12-01T02:00:00Z").decode([result])
 
 
 async def test_a_real_history_is_bound_to_its_pathway(ts_env, ts_pathway) -> None:
