@@ -78,6 +78,7 @@ def build_worker(
         activity_executor=executor,
         workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
         max_concurrent_activities=settings.worker_activity_threads,
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )
 
 
@@ -85,7 +86,7 @@ async def main() -> None:
     configure_logging()
     settings = get_settings()
     settings.require_secrets()  # none missing outside development (weak ones: Settings)
-    client = await connect(settings)
+    client = await connect(settings, metrics=True)
     await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
     await ensure_release_schedule(client, settings.temporal_task_queue)  # the night's places
     await ensure_ofii_schedule(client, settings.temporal_task_queue)  # the OFII list, the 5th

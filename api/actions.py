@@ -122,11 +122,12 @@ def _hold_submission(
     entry and its audit row commit together (a lost race with another writer is run again)."""
 
     def hold(session: Session) -> tuple[str, bool]:
+        dep = departement  # a first contact's; else the household's (one read, not two)
         if action is Action.REPORT:
             if ctx.principal and departement not in ctx.principal.departements:
                 raise ApiError(403, "Accès refusé : ce département n'est pas le vôtre.")
         elif ctx.principal:
-            household_for(session, ctx.principal, household_id)  # 404 outside the scope
+            dep = household_for(session, ctx.principal, household_id).departement  # 404 outside
         elif session.get(Household, household_id) is None:
             raise ApiError(404, "Ménage inconnu.")
         existing = session.get(Submission, sid) or _same_key_elsewhere(session, ctx, action)
@@ -159,7 +160,7 @@ def _hold_submission(
                 household_id=household_id,
                 fields=sorted(payload),
                 purpose=action.label,
-                departement=departement,  # a first contact: no household row yet
+                departement=dep,
                 session=session,
             )
         return _update_id(submission), False

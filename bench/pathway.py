@@ -43,12 +43,12 @@ from bench._common import (  # noqa: E402
     Result,
     Service,
     child_pids,
-    cpu_seconds,
     free_port,
     level_report,
     measure,
     peak_rss_mib,
     summary,
+    tree_cpu_seconds,
 )
 from bench.bare import BareWorkflow  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
@@ -114,7 +114,7 @@ async def run_level(
     for r in range(args.rounds):
         share = args.ops // args.rounds + (r < args.ops % args.rounds)
         for (name, op, pids), result, spent in zip(sides, results, cpu, strict=True):
-            before = {proc: cpu_seconds(pid) for proc, pid in pids.items()}
+            before = {proc: tree_cpu_seconds(pid) for proc, pid in pids.items()}
             elapsed, latencies = await measure(
                 op, share, clients, args.timeout, e, f"{name} @ {clients} client(s)"
             )
@@ -123,7 +123,7 @@ async def run_level(
             result.elapsed += elapsed
             result.latencies += latencies
             for proc, pid in pids.items():
-                spent[proc] += cpu_seconds(pid) - before[proc]
+                spent[proc] += tree_cpu_seconds(pid) - before[proc]
     for result, spent in zip(results, cpu, strict=True):
         result.latencies.sort()
         result.cpu_ms = {proc: s * 1000 / len(result.latencies) for proc, s in spent.items()}

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     log_format: LogFormat = "auto"
     log_level: str = "INFO"
     worker_activity_threads: int = 16
+    # Open pathways kept in the worker's memory between their tasks (the sticky cache): beyond
+    # it, a pathway's next task replays its history first. Sized by bench/scale.py (README).
+    worker_max_cached_workflows: int = Field(1000, ge=0)
+    # The Temporal SDK's Prometheus metrics (task latencies, sticky cache hits…) on this port
+    # of 127.0.0.1 when set (`SIAO_WORKER_METRICS_BIND=0.0.0.0:9464` to expose them).
+    worker_metrics_bind: str | None = None
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

@@ -47,11 +47,18 @@ def test_bench_runs_and_prints_its_ratios(tmp_path: Path) -> None:
                 re.M,
             ), out
         assert re.search(
-            rf"^ratio project/bare @ {clients}: throughput {NUMBER} .*p50 {NUMBER}, p99 {NUMBER}",
+            rf"^ratio project/bare @ {clients}: throughput {NUMBER}, p50 {NUMBER}, p99 {NUMBER}",
             out,
             re.M,
         ), out
-    assert re.search(rf"^\s+2\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$", out, re.M)
+        assert re.search(rf"^target @ {clients}: CPU worker\+API {NUMBER} ms/op <= 25: ", out, re.M)
+    # The targets, each with its verdict: p50 alone, throughput and p99 under load.
+    assert re.search(rf"^target @ 1: p50 ratio {NUMBER} <= 1.3: (met|NOT met)$", out, re.M), out
+    assert re.search(rf"^target @ 2: throughput ratio {NUMBER} >= 0.5: (met|NOT met)$", out, re.M)
+    assert re.search(rf"^target @ 2: p99 ratio {NUMBER} <= 2.0: (met|NOT met)$", out, re.M)
+    assert re.search(r"^targets: \d of 5 met$", out, re.M), out
+    row = rf"^\s+2\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}$"
+    assert re.search(row, out, re.M), out
     assert not re.search(r"\bnan\b", out), out  # every side measured something
     assert (workdir / "siao-bench.db").exists()  # its own database, not var/siao.db
     assert (workdir / "temporal.db").exists()
