@@ -36,7 +36,7 @@ class ActionContext:
     book: PolicyBook | None = None  # what the rules reveal, for the answer's redaction
 
 
-def get_action_context(
+async def get_action_context(
     settings: SettingsDep,
     engine: EngineDep,
     client: TemporalDep,

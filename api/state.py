@@ -38,18 +38,24 @@ def app_state(request: Request) -> AppState:
     return state
 
 
-State = Annotated[AppState, Depends(app_state)]
+async def _app_state(request: Request) -> AppState:
+    return app_state(request)
 
 
-def _settings(state: State) -> Settings:
+# Plain getters are `async def`: FastAPI runs a `def` dependency in its thread pool, a hop per
+# dependency per request (measured: a few milliseconds of the API's CPU per action).
+State = Annotated[AppState, Depends(_app_state)]
+
+
+async def _settings(state: State) -> Settings:
     return state.settings
 
 
-def _engine(state: State) -> Engine:
+async def _engine(state: State) -> Engine:
     return state.engine
 
 
-def _book(state: State) -> PolicyBook:
+async def _book(state: State) -> PolicyBook:
     return state.book
 
 
