@@ -110,7 +110,19 @@ def _digest(prev: str, event: AuditEvent, key: bytes) -> str:
 
 
 def _lock_head(session: Session) -> AuditHead:
-    """The chain's head, locked until the caller's transaction ends."""
+    """The chain's head, locked until the caller's transaction ends (once per transaction: a
+    route listing fifty households appends fifty rows under one lock)."""
+    transaction = session.get_transaction()
+    held = session.info.get("audit_head")
+    if held is not None and held[0] is transaction and held[1] in session:
+        head: AuditHead = held[1]
+        return head
+    head = _take_head(session)
+    session.info["audit_head"] = (transaction, head)
+    return head
+
+
+def _take_head(session: Session) -> AuditHead:
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":  # SQLite: take the database's write lock first
         session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
@@ -133,9 +145,11 @@ def append(
     fields: list[str] | None = None,
     departement: str | None = None,
     note: str | None = None,
+    flush: bool = True,
 ) -> AuditEvent:
     """Add one event to the caller's transaction; it commits (or not) with the caller's write.
-    Call it last in the transaction: the chain stays locked until the commit."""
+    Call it last in the transaction: the chain stays locked until the commit. `flush=False`:
+    the caller appends more and flushes once (one head update, the inserts batched)."""
     if departement is None and household_id is not None:
         departement = session.exec(
             select(Household.departement).where(Household.id == household_id)
@@ -163,7 +177,8 @@ def append(
     session.add(event)
     if note is not None:
         session.add(AuditNote(seq=event.seq, household_id=household_id, note=note, salt=salt))
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 

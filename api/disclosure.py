@@ -72,8 +72,8 @@ class Disclosed:
 
         def work(session: Any) -> None:
             for household_id, fields, departement in entries:
-                audit.record(
-                    self.engine,
+                audit.append(
+                    session,
                     actor=self.actor,
                     action=self.access.value,
                     record=self.record,
@@ -81,8 +81,9 @@ class Disclosed:
                     household_id=household_id,
                     fields=fields,
                     departement=departement,
-                    session=session,
+                    flush=False,  # one flush for the whole list
                 )
+            session.flush()
 
         audit.transaction(self.engine, work)
         self.written = True
