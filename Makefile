@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # without them; what they import at run time is in pyproject.toml's dependencies.
 ANONYMISATION := pycanon==1.3.6 anjana==1.2.3
 
-.PHONY: up test worker api demo lint migrate bench bench-matching bench-reports clean venv bytecode
+.PHONY: up test worker api demo lint migrate bench bench-scale bench-matching bench-reports clean venv bytecode
 
 # Idempotent bootstrap: rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -54,6 +54,10 @@ lint: $(STAMP)
 
 bench: bytecode
 	$(BIN)/python bench/pathway.py
+
+# 1,000 then 10,000 open pathways, and 5,000 deadlines due in the same minute (about 30 min).
+bench-scale: bytecode
+	$(BIN)/python bench/scale.py
 
 # Ranking one vacancy among 50,000 households; PostgreSQL too with BENCH_POSTGRES=<URL>.
 bench-matching: venv
