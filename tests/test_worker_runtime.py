@@ -1,12 +1,18 @@
 """What the performance work changed in how the worker talks to Temporal: one bound converter per
 workflow (cached, still bound), the sticky cache size and the SDK's Prometheus metrics."""
 
+import uuid
+
 import httpx
 import pytest
 from temporalio.api.common.v1 import Payload
+from temporalio.client import Client
 from temporalio.converter import ActivitySerializationContext, WorkflowSerializationContext
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from bench._common import free_port
+from bench.bare import BareWorkflow
 from core import temporal
 from core.codec import DecryptionError, EncryptionCodec, bound_workflow
 from core.settings import Settings
@@ -63,11 +69,29 @@ def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert converter.with_context(context("w0")) is not oldest  # dropped, built again
 
 
-def test_worker_settings_size_the_cache_and_expose_metrics_only_when_asked() -> None:
+async def test_worker_settings_size_the_cache_and_expose_metrics_only_when_asked(
+    ts_env: WorkflowEnvironment,
+) -> None:
     assert Settings(environment="development").worker_max_cached_workflows == 1000
     assert runtime(Settings(environment="development")) is None
     port = free_port()
     rt = runtime(Settings(environment="development", worker_metrics_bind=str(port)))
     assert rt is not None
-    answer = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5, trust_env=False)
-    assert answer.status_code == 200  # the SDK's Prometheus exporter, bound to 127.0.0.1
+    client = await Client.connect(ts_env.client.service_client.config.target_host, runtime=rt)
+    async with Worker(client, task_queue=f"metrics-{uuid.uuid4()}", workflows=[BareWorkflow]) as w:
+        handle = await client.start_workflow(
+            BareWorkflow.run, id=f"metrics-{uuid.uuid4()}", task_queue=w.task_queue
+        )
+        for n in range(2):
+            await handle.execute_update(BareWorkflow.touch, n)
+        await handle.result()
+        # The SDK's Prometheus exporter, bound to 127.0.0.1: what the README says to watch.
+        async with httpx.AsyncClient(trust_env=False, timeout=5) as http:
+            text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    for name in (
+        "temporal_workflow_task_schedule_to_start_latency_count",
+        "temporal_sticky_cache_size",
+        "temporal_worker_task_slots_available",
+        "temporal_workflow_task_execution_latency_count",
+    ):
+        assert f"\n{name}{{" in text, name
