@@ -1,17 +1,23 @@
 """Helpers of the benches (bench/pathway.py, bench/chaos.py): timed client loops, processes and
 their CPU, free ports, the report."""
 
+import argparse
 import asyncio
 import contextlib
+import logging
 import math
 import os
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import structlog
 
 TICKS = os.sysconf("SC_CLK_TCK")
 # The performance issue's targets: under load (several clients) throughput >= 0.5 x bare and
@@ -295,3 +301,31 @@ def summary(rows: list[tuple[int, Result, Result]]) -> str:
         verdicts += [f"  @ {clients}: {t}" for t in targets(clients, bare, project)]
     met = sum(v.endswith(": met") for v in verdicts)
     return "\n".join([*lines, f"targets: {met} of {len(verdicts)} met", *verdicts])
+
+
+Run = Callable[[argparse.Namespace, Path], Coroutine[object, object, int]]
+
+
+def run_bench(run: Run, args: argparse.Namespace, prefix: str) -> int:
+    """A bench's main: its report alone on stdout (the project's own logs go nowhere), its files
+    in `--workdir` or a temporary directory, a failure at start-up printed and exit code 1."""
+    with open(os.devnull, "w") as devnull:
+        structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's request log
+        try:
+            if args.workdir:
+                args.workdir.mkdir(parents=True, exist_ok=True)
+                return asyncio.run(run(args, args.workdir.resolve()))
+            with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+                return asyncio.run(run(args, Path(tmp)))
+        except (Failed, RuntimeError) as exc:  # at start-up: a process stopped, login refused
+            print(f"\nFAILED: {exc}", file=sys.stderr)
+            return 1
+
+
+def leave(code: int) -> None:
+    """Once the report is out, leave without interpreter finalisation: the Temporal SDK's Rust
+    runtime may still call into Python then (« Fatal Python error: PyGILState_Release »)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -16,12 +16,10 @@ as one failed (any unexpected status, any exception), with the first errors.
 
 import argparse
 import asyncio
-import logging
 import os
 import resource
 import secrets
 import sys
-import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # first, always: bench/ (sys.path[0]) holds a rules.py
 
 import httpx  # noqa: E402
-import structlog  # noqa: E402
 from temporalio.client import Client, WithStartWorkflowOperation  # noqa: E402
 from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
@@ -44,9 +41,11 @@ from bench._common import (  # noqa: E402
     Service,
     child_pids,
     free_port,
+    leave,
     level_report,
     measure,
     peak_rss_mib,
+    run_bench,
     summary,
     tree_cpu_seconds,
 )
@@ -272,26 +271,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    # The project's code run here (migrations, the account) logs nothing into the report.
-    with open(os.devnull, "w") as devnull:
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's request log
-        try:
-            if args.workdir:
-                args.workdir.mkdir(parents=True, exist_ok=True)
-                return asyncio.run(run(args, args.workdir.resolve()))
-            with tempfile.TemporaryDirectory(prefix="siao-bench-") as tmp:
-                return asyncio.run(run(args, Path(tmp)))
-        except (Failed, RuntimeError) as exc:  # at start-up: a process stopped, login refused
-            print(f"\nFAILED: {exc}", file=sys.stderr)
-            return 1
+    return run_bench(run, parse_args(argv), prefix="siao-bench-")
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # The report is out. Leave without interpreter finalisation: the Temporal SDK's Rust
-    # runtime may still call into Python then (« Fatal Python error: PyGILState_Release »).
-    os._exit(code)
+    leave(main())

@@ -37,10 +37,7 @@ whole report, when a caseworker's request failed during the wake-up.
 
 import argparse
 import asyncio
-import logging
-import os
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,10 +46,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # first, always: bench/ (sys.path[0]) holds a rules.py
 
 import httpx  # noqa: E402
-import structlog  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from bench._common import Errors, Failed, Result, Service, free_port, measure  # noqa: E402
+from bench._common import (  # noqa: E402
+    Errors,
+    Result,
+    Service,
+    free_port,
+    leave,
+    measure,
+    run_bench,
+)
 from bench.pathway import BIN, SQLITE_PRAGMAS, project_env, start_api  # noqa: E402
 from bench.scale_load import STAGES, Op, Traffic, log_in  # noqa: E402
 from bench.scale_report import Point, Wakeup, file_bytes, missed, summary, tree_mib  # noqa: E402
@@ -256,26 +260,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    # The project's code run here (migrations, the accounts) logs nothing into the report.
-    with open(os.devnull, "w") as devnull:
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(devnull))
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # the bench client's request log
-        try:
-            if args.workdir:
-                args.workdir.mkdir(parents=True, exist_ok=True)
-                return asyncio.run(run(args, args.workdir.resolve()))
-            with tempfile.TemporaryDirectory(prefix="siao-scale-") as tmp:
-                return asyncio.run(run(args, Path(tmp)))
-        except (Failed, RuntimeError) as exc:  # at start-up: a process stopped, login refused
-            print(f"\nFAILED: {exc}", file=sys.stderr)
-            return 1
+    return run_bench(run, parse_args(argv), prefix="siao-scale-")
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # The report is out. Leave without interpreter finalisation: the Temporal SDK's Rust
-    # runtime may still call into Python then (« Fatal Python error: PyGILState_Release »).
-    os._exit(code)
+    leave(main())

@@ -1,14 +1,14 @@
 """The pathway benchmark runs end to end (a real login, both sides, every level) and reports its
 ratios: it cannot silently break again. A handful of operations, in a temporary directory."""
 
-import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.bench_runs import run_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"\d+\.\d+"
@@ -18,26 +18,9 @@ pytestmark = pytest.mark.devserver
 
 def test_bench_runs_and_prints_its_ratios(tmp_path: Path) -> None:
     workdir = tmp_path / "bench"
-    cmd = [sys.executable, str(ROOT / "bench" / "pathway.py"), "--clients", "1,2", "--ops", "4"]
-    cmd += ["--warmup", "1", "--timeout", "30", "--workdir", str(workdir)]
-    # Its own process group: if it hangs, the group (worker, API, dev server) goes with it.
-    proc = subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env={**os.environ, "TMPDIR": str(tmp_path), "SIAO_ENVIRONMENT": "development"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=150)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"the benchmark hung\n{out[-3000:]}\n{err[-3000:]}")
-
-    assert proc.returncode == 0, f"{out[-3000:]}\n{err[-3000:]}"
+    args = ["--clients", "1,2", "--ops", "4"]
+    args += ["--warmup", "1", "--timeout", "30", "--workdir", str(workdir)]
+    out = run_bench("pathway.py", args, tmp_path, timeout=150)
     for clients in (1, 2):
         for side in ("bare", "project"):  # ops/s, p50, p99, then CPU ms/op
             assert re.search(

@@ -2,14 +2,12 @@
 stages at two points, measured, a mass wake-up whose every missed deadline is recorded, and the
 summary with its growth. It cannot silently break. A temporary directory, well under 2 minutes."""
 
-import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.bench_runs import run_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"\d+\.\d+"
@@ -20,27 +18,10 @@ pytestmark = pytest.mark.devserver
 
 def test_scale_bench_measures_two_points_and_a_wakeup(tmp_path: Path) -> None:
     workdir = tmp_path / "scale"
-    cmd = [sys.executable, str(ROOT / "bench" / "scale.py"), "--pathways", "20,40"]
-    cmd += ["--wakeup", "10", "--samples", "5", "--margin", "3", "--concurrency", "10"]
-    cmd += ["--timeout", "30", "--workdir", str(workdir)]
-    # Its own process group: if it hangs, the group (worker, API, dev server) goes with it.
-    proc = subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env={**os.environ, "TMPDIR": str(tmp_path), "SIAO_ENVIRONMENT": "development"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=110)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"the scale benchmark hung\n{out[-3000:]}\n{err[-3000:]}")
-
-    assert proc.returncode == 0, f"{out[-3000:]}\n{err[-3000:]}"
+    args = ["--pathways", "20,40"]
+    args += ["--wakeup", "10", "--samples", "5", "--margin", "3", "--concurrency", "10"]
+    args += ["--timeout", "30", "--workdir", str(workdir)]
+    out = run_bench("scale.py", args, tmp_path, timeout=110)
     assert "sticky cache 1000 workflows (SIAO_WORKER_MAX_CACHED_WORKFLOWS)" in out, out
     for pathways in (20, 40):
         assert re.search(
