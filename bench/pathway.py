@@ -42,14 +42,13 @@ from bench._common import (  # noqa: E402
     child_pids,
     free_port,
     leave,
-    level_report,
     measure,
     peak_rss_mib,
     run_bench,
-    summary,
     tree_cpu_seconds,
 )
 from bench.bare import BareWorkflow  # noqa: E402
+from bench.pathway_report import level_report, summary  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 
