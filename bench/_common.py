@@ -1,5 +1,5 @@
-"""Helpers of the benches (bench/pathway.py, bench/chaos.py): timed client loops, processes and
-their CPU, free ports, the report."""
+"""Helpers of the benches (pathway, scale, chaos): timed client loops, processes and their CPU,
+free ports, the entry point and the way out."""
 
 import argparse
 import asyncio
