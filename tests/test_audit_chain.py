@@ -77,6 +77,20 @@ async def test_a_write_whose_audit_row_fails_is_not_committed(http, engine, monk
     assert counts(engine, hid) == (0, 0)
 
 
+async def test_a_null_sex_is_refused_in_french_and_nothing_changes(http, engine):
+    """Found by schemathesis: `"sex": null` reached the NOT NULL column (a 500). The sex is
+    erased with « non_renseigne », never with null."""
+    hid, pid = seeded_household(engine)
+    body = {"sex": None, "birth_year": None, "last_name": "", "reason": "demande"}
+    r = await http.patch(f"/households/{hid}/persons/{pid}", json=body)
+    assert r.status_code == 422, r.text
+    assert counts(engine, hid) == (0, 0)
+    erased = {"sex": "non_renseigne", "reason": "demande de la personne"}
+    assert ok(await http.patch(f"/households/{hid}/persons/{pid}", json=erased))["sex"] == (
+        "non_renseigne"
+    )
+
+
 async def test_forty_concurrent_requests_never_fail_and_the_chain_verifies(http, engine):
     """40 caseworkers rectify at once (each their own household): no error, every change
     audited once, the chain verifies."""

@@ -66,7 +66,7 @@ class Rectify(JsonTypes):
     first_name: str | None = Field(None, max_length=80)
     last_name: str | None = Field(None, max_length=80)
     birth_year: BirthYear | None = None  # at most the current year
-    sex: Sex | None = None
+    sex: Sex = Field(Sex.NON_RENSEIGNE, description="« non_renseigne » l'efface ; jamais null")
     reason: str = Field(min_length=3, max_length=200, description="motif de la rectification")
 
 
