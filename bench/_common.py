@@ -106,10 +106,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
+def tree(pid: int) -> list[int]:
+    """A process and its descendants (the worker: its rules engine, the resource tracker)."""
+    return [pid] + [p for child in children(pid) for p in tree(child)]
+
+
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU of a live process and of its live children: the worker's rules-engine child counts
-    as the worker's (it runs the evaluations the worker would run itself)."""
-    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))
+    """CPU of a live process and of its descendants: the worker's rules-engine child counts as
+    the worker's (it runs the evaluations the worker would run itself)."""
+    return sum(cpu_seconds(p) for p in tree(pid))
 
 
 def child_pids(parent: int, name: str) -> list[int]:
@@ -160,12 +165,23 @@ def kill_process(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
+def status_mib(pid: int, key: str) -> float:
+    """VmRSS (current) or VmHWM (peak) of a live process; 0 once it is gone."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def tree_mib(pid: int, key: str = "VmRSS") -> float:
+    """The memory of a process and of its descendants (shared pages counted in each)."""
+    return sum(status_mib(p, key) for p in tree(pid))
+
+
 def peak_rss_mib(pid: int) -> float:
     """VmHWM: the peak resident memory of a live process."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
+    return status_mib(pid, "VmHWM")
 
 
 def free_port() -> int:

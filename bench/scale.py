@@ -56,10 +56,11 @@ from bench._common import (  # noqa: E402
     leave,
     measure,
     run_bench,
+    tree_mib,
 )
 from bench.pathway import BIN, SQLITE_PRAGMAS, project_env, start_api  # noqa: E402
 from bench.scale_load import STAGES, Op, Traffic, log_in  # noqa: E402
-from bench.scale_report import Point, Wakeup, file_bytes, missed, summary, tree_mib  # noqa: E402
+from bench.scale_report import Point, Wakeup, file_bytes, missed, summary  # noqa: E402
 from core import clock  # noqa: E402
 from core.db import migrate  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402

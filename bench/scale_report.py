@@ -10,30 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench._common import Result, children
+from bench._common import Result
 
 KIB, MIB = 1024, 1024 * 1024
 TARGET_WORKER_MIB = 1024  # worker RSS < 1 GB at the last point
 TARGET_WAKEUP_S = 300  # every missed deadline recorded within 5 minutes of T0
 TARGET_P99_MS = 2000  # actions answered meanwhile with p99 <= 2 s
-
-
-def status_mib(pid: int, key: str) -> float:
-    """VmRSS (current) or VmHWM (peak) of a live process; 0 once it is gone."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def tree(pid: int) -> list[int]:
-    """A process and its descendants (the worker: its rules engine, the resource tracker)."""
-    return [pid] + [p for child in children(pid) for p in tree(child)]
-
-
-def tree_mib(pid: int, key: str = "VmRSS") -> float:
-    return sum(status_mib(p, key) for p in tree(pid))
 
 
 def file_bytes(path: Path) -> int:

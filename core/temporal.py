@@ -21,7 +21,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from core.codec import EncryptionCodec, KeyRing, dev_key_ring, key_ring_from_settings
 from core.settings import Settings, get_settings
 
-BOUND_CONVERTERS = 4096  # about the worker's sticky cache: one per workflow (and activity type)
+BOUND_CONVERTERS = 4096  # one per workflow and per local activity in flight: above the sticky cache
 
 
 @dataclasses.dataclass(frozen=True)
