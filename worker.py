@@ -79,6 +79,8 @@ def build_worker(
         workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
         max_concurrent_activities=settings.worker_activity_threads,
         max_cached_workflows=settings.worker_max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_concurrent_local_activities=settings.worker_max_concurrent_local_activities,
     )
 
 

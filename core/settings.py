@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # Open pathways kept in the worker's memory between their tasks (the sticky cache): beyond
     # it, a pathway's next task replays its history first. Sized by bench/scale.py (README).
     worker_max_cached_workflows: int = Field(1000, ge=0)
+    # Workflow tasks and local activities a worker works on at once. Its Python runs on one core
+    # with one rules child: the SDK's 100 only made every task in flight wait for the others (an
+    # action behind a storm's 100 deadlines); 20 covers the bench's 20 clients (README: Scale).
+    worker_max_concurrent_workflow_tasks: int = Field(20, ge=2)
+    worker_max_concurrent_local_activities: int = Field(20, ge=1)
     # The Temporal SDK's Prometheus metrics (task latencies, sticky cache hits…) on this port
     # of 127.0.0.1 when set (`SIAO_WORKER_METRICS_BIND=0.0.0.0:9464` to expose them).
     worker_metrics_bind: str | None = None

@@ -46,6 +46,8 @@ SOLICITATION_PATCH = "refuse-solicitation-v1"
 # Deadlines that time alone brings (a DLS a year old, an abnormally long stay): the rules are
 # asked on the day, not at the next action.
 TIME_FACTS_PATCH = "time-driven-facts-v1"
+# Deadline wake-ups spread over planning.WAKEUP_SPREAD (a mass wake-up drains, actions go on).
+SPREAD_PATCH = "wakeups-spread-v1"
 RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-new
 RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed
 PLANNING_ERRORS = (ArithmeticError, ValueError, TypeError, KeyError)
@@ -71,8 +73,12 @@ class PathwayWorkflow:
     @workflow.run
     async def run(self, inp: PathwayInput) -> PathwayState:
         self._publish()
+        offset: timedelta | None = None  # this pathway's wake-up offset, asked once
         while True:
             due = self.state.next_wakeup
+            if due and offset is None:
+                spread = workflow.patched(SPREAD_PATCH)
+                offset = planning.wakeup_offset(workflow.info().workflow_id) if spread else None
             try:
                 # The timer is re-armed only when the next due date moves (fewer timer events).
                 await workflow.wait_condition(
@@ -82,7 +88,11 @@ class PathwayWorkflow:
                         or self._should_continue_as_new()
                         or self.abandoned
                     ),
-                    timeout=max(due - workflow.now(), timedelta(seconds=1)) if due else None,
+                    timeout=max(
+                        due + (offset or timedelta(0)) - workflow.now(), timedelta(seconds=1)
+                    )
+                    if due
+                    else None,
                     timeout_summary=presentation.timer_summary(self.state) if due else None,
                 )
             except TimeoutError:

@@ -1,8 +1,9 @@
 """Pure, deterministic planning for PathwayWorkflow: the next state, the deadlines to arm, the
 facts the rules see, and what their decisions change. No I/O, no clock: `now` is passed in."""
 
+import hashlib
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from models.decisions import DeadlineDurations, Effects, Evaluation
 from models.pathway import (
@@ -31,6 +32,19 @@ from models.vocab_orientation import CommissionKind
 from rules.vocabulary import Event, RuleFacts
 
 SYSTEM_ACTOR = "system"  # the actor of what the pathway does by itself
+# Thousands of deadlines can fall due at one instant (a bulk import, a policy change): each
+# pathway wakes at its own offset within this window, so the deadline work reaches the workers
+# at a rate they drain, and caseworkers' actions are not queued behind all of it (README: the
+# mass wake-up). The deadline itself, its alert's due date and the search attribute are unchanged.
+WAKEUP_SPREAD = timedelta(minutes=4)
+
+
+def wakeup_offset(workflow_id: str) -> timedelta:
+    """This pathway's place in the window: the same for all its deadlines, so their order holds."""
+    digest = hashlib.sha256(workflow_id.encode()).digest()
+    seconds = int.from_bytes(digest[:4], "big") % int(WAKEUP_SPREAD.total_seconds())
+    return timedelta(seconds=seconds)
+
 
 # The event the rules see when an action is recorded (tests/test_decisions.py: every action).
 EVENT_OF: dict[Action, Event] = {
