@@ -215,7 +215,11 @@ async def send(
                 assert departement is not None
                 start = WithStartWorkflowOperation(
                     PathwayWorkflow.run,
-                    PathwayInput(household_id=household_id, departement=departement),
+                    PathwayInput(
+                        household_id=household_id,
+                        departement=departement,
+                        wakeup_spread_seconds=ctx.wakeup_spread_seconds,
+                    ),
                     id=wid,
                     task_queue=ctx.task_queue,
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

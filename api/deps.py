@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from api.security import CurrentPrincipal, Principal
 from api.state import BookDep, EngineDep, SettingsDep, TemporalDep
+from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS
 from rules.book import PolicyBook
 
 IdempotencyKey = Annotated[
@@ -34,6 +35,7 @@ class ActionContext:
     idempotency_key: str | None = None
     principal: Principal | None = None  # None only for trusted in-process callers
     book: PolicyBook | None = None  # what the rules reveal, for the answer's redaction
+    wakeup_spread_seconds: int = DEFAULT_WAKEUP_SPREAD_SECONDS  # given to the pathways it starts
 
 
 async def get_action_context(
@@ -46,7 +48,16 @@ async def get_action_context(
 ) -> ActionContext:
     # The timeline records the account's opaque id, not a name.
     actor = f"agent-{principal.user_id}"
-    return ActionContext(client, engine, settings.temporal_task_queue, actor, key, principal, book)
+    return ActionContext(
+        client,
+        engine,
+        settings.temporal_task_queue,
+        actor,
+        key,
+        principal,
+        book,
+        settings.deadline_wakeup_spread_seconds,
+    )
 
 
 ActionContextDep = Annotated[ActionContext, Depends(get_action_context)]

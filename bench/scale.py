@@ -1,6 +1,7 @@
 """Bench: the project at scale: 1,000 then 10,000 open pathways, and a mass wake-up.
 
     .venv/bin/python bench/scale.py [--pathways 1000,10000] [--wakeup 5000] [--cache 1000]
+                                    [--spread 240]
 
 Everything runs as `make up` runs it, on one embedded dev server (SQLite file, WAL), started as
 bench/pathway.py starts it (project side only): the worker (worker.py, its sticky cache sized by
@@ -24,7 +25,9 @@ Mass wake-up (`--wakeup N`, 0 skips it): N more first contacts (no children, so 
 all open by then (their number at the last opening rate, plus `--margin` seconds); each answer
 must show its flash deadline due at T0. From T0, the app database is read (read-only) until each
 has its `deadline_missed` timeline event (written with its alerts by record_missed_deadline);
-the wake-up time is the last one's recorded_at minus T0 (target: 5 minutes). Meanwhile
+the wake-up time is the last one's recorded_at minus T0 (target: 5 minutes; each pathway does
+its deadline work at its own offset within `--spread` seconds, as SIAO_DEADLINE_WAKEUP_SPREAD_
+SECONDS sets it for `make up`). Meanwhile
 `--sample-clients` caseworkers each act once a second (a flash evaluation on a reported
 household; a first contact once none is left) and list once: their p99 (target: 2 s). A request
 of theirs that fails (a 503: the pathway did not confirm the action in time) is timed until its
@@ -63,6 +66,7 @@ from bench.scale_load import STAGES, Op, Traffic, log_in  # noqa: E402
 from bench.scale_report import Point, Wakeup, file_bytes, missed, summary  # noqa: E402
 from core import clock  # noqa: E402
 from core.db import migrate  # noqa: E402
+from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 
 WAKEUP_WAIT = 900.0  # seconds after T0 before giving up on the missing alerts
@@ -175,6 +179,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     address = env.client.service_client.config.target_host
     penv = project_env(workdir, db_url, address)
     penv["SIAO_WORKER_MAX_CACHED_WORKFLOWS"] = str(args.cache)
+    penv["SIAO_DEADLINE_WAKEUP_SPREAD_SECONDS"] = str(args.spread)  # read by the API at a start
     port = free_port()
     uvicorn = ["-m", "uvicorn", "--factory", "api.main:app_factory", "--host", "127.0.0.1"]
     limits = httpx.Limits(max_connections=max(args.concurrency, args.sample_clients) * 2)
@@ -194,6 +199,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
             bench.traffic.headers = await log_in(http, db_url, args.departements)
             print(
                 f"sticky cache {args.cache} workflows (SIAO_WORKER_MAX_CACHED_WORKFLOWS), "
+                f"wake-ups spread over {args.spread} s (SIAO_DEADLINE_WAKEUP_SPREAD_SECONDS), "
                 f"{args.concurrency} clients opening, {args.samples} timed requests of each kind "
                 f"by {args.sample_clients} clients, départements {','.join(args.departements)}, "
                 f"stages {'/'.join(STAGES)} at 40/25/20/15 %",
@@ -241,6 +247,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pathways", type=levels, default=[1000, 10000], help="e.g. 1000,10000")
     parser.add_argument("--wakeup", type=int, default=5000, help="deadlines due at T0 (0: skip)")
     parser.add_argument("--cache", type=int, default=1000, help="the worker's sticky cache size")
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=DEFAULT_WAKEUP_SPREAD_SECONDS,
+        help="seconds over which the pathways' deadline wake-ups are spread (0: none)",
+    )
     parser.add_argument("--concurrency", type=int, default=20, help="clients opening pathways")
     parser.add_argument("--samples", type=int, default=200, help="timed requests of each kind")
     parser.add_argument("--sample-clients", type=int, default=4, help="clients timed at once")
@@ -255,8 +267,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.concurrency, args.samples, args.sample_clients, args.cache) < 1:
         parser.error("--concurrency, --samples, --sample-clients and --cache must be >= 1")
-    if args.wakeup < 0 or args.margin < 0 or args.timeout <= 0:
-        parser.error("--wakeup and --margin must be >= 0, --timeout > 0")
+    if min(args.wakeup, args.margin, args.spread) < 0 or args.timeout <= 0:
+        parser.error("--wakeup, --margin and --spread must be >= 0, --timeout > 0")
     return args
 
 

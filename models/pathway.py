@@ -109,9 +109,17 @@ class PathwayState(BaseModel):
         return min(times) if times else None
 
 
+# Thousands of deadlines can fall due at one instant (a bulk import, a policy change): each
+# pathway wakes at its own offset within this window, so the deadline work reaches the workers at
+# a rate they drain and caseworkers' actions are not queued behind it (README: the mass wake-up).
+DEFAULT_WAKEUP_SPREAD_SECONDS = 240
+
+
 class PathwayInput(BaseModel):
     household_id: str
     departement: str
+    # Set at the pathway's start (SIAO_DEADLINE_WAKEUP_SPREAD_SECONDS), kept across its runs.
+    wakeup_spread_seconds: int = Field(DEFAULT_WAKEUP_SPREAD_SECONDS, ge=0, le=3600)
     state: PathwayState | None = None  # carried over by continue-as-new
     # Submissions this pathway applied lately, carried over too: Temporal dedups an update id
     # within one run only, and a client may retry across a continue-as-new.

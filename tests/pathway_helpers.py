@@ -17,7 +17,7 @@ from api import actions, facts
 from api.deps import ActionContext
 from core.codec import EncryptionCodec
 from core.temporal import DATA_CONVERTER
-from models.pathway import Action
+from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS, Action
 from models.schemas import FirstContactCreate, PathwayView
 from tests import factories
 from workflows.pathway import workflow_id
@@ -32,6 +32,7 @@ class Driver:
         # One first-contact body per household: a retry sends the same body (a reused
         # Idempotency-Key with another body is refused).
         self.first_contacts: dict[tuple[str, str], FirstContactCreate] = {}
+        self.wakeup_spread_seconds = DEFAULT_WAKEUP_SPREAD_SECONDS  # as the API's default
 
     async def terminate_all(self) -> None:
         """Leave no pathway running into the next test (timers would fire there)."""
@@ -42,7 +43,14 @@ class Driver:
                 )
 
     def _ctx(self, key: str | None) -> ActionContext:
-        return ActionContext(self.client, self.engine, self.task_queue, "agent-test", key)
+        return ActionContext(
+            self.client,
+            self.engine,
+            self.task_queue,
+            "agent-test",
+            key,
+            wakeup_spread_seconds=self.wakeup_spread_seconds,
+        )
 
     async def report(
         self,

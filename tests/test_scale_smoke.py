@@ -20,9 +20,11 @@ def test_scale_bench_measures_two_points_and_a_wakeup(tmp_path: Path) -> None:
     workdir = tmp_path / "scale"
     args = ["--pathways", "20,40"]
     args += ["--wakeup", "10", "--samples", "5", "--margin", "3", "--concurrency", "10"]
+    args += ["--spread", "5"]  # the default four minutes would not fit a smoke run
     args += ["--timeout", "30", "--workdir", str(workdir)]
     out = run_bench("scale.py", args, tmp_path, timeout=110)
     assert "sticky cache 1000 workflows (SIAO_WORKER_MAX_CACHED_WORKFLOWS)" in out, out
+    assert "wake-ups spread over 5 s (SIAO_DEADLINE_WAKEUP_SPREAD_SECONDS)" in out, out
     for pathways in (20, 40):
         assert re.search(
             rf"^== {pathways} open pathways \(\+20 at {NUMBER} pathways/s\) ==\n"

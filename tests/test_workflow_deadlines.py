@@ -1,6 +1,5 @@
 """Deadlines on the real time-skipping server: each fires at its duration and not before."""
 
-from collections import Counter
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -12,8 +11,6 @@ from models.schemas import FlashEvaluationCreate, InDepthEvaluationCreate
 from tests import factories
 from tests.conftest import new_id
 from tests.pathway_helpers import body, eventually
-from workflows.pathway import workflow_id
-from workflows.planning import WAKEUP_SPREAD, wakeup_offset
 
 
 async def test_flash_deadline_fires_at_72h_and_late_flash_clears_it(ts_env, ts_pathway, engine):
@@ -109,35 +106,3 @@ async def test_in_depth_deadline_is_two_calendar_months_after_flash(ts_env, ts_p
     )
     assert state.stage is Stage.IN_DEPTH_EVALUATED
     assert not state.overdue_now and state.deadlines == []
-
-
-async def test_a_pathway_wakes_at_its_own_offset_and_the_alert_keeps_the_true_due_date(
-    ts_env, ts_pathway, engine
-):
-    """A mass wake-up is spread: this pathway's deadline work runs `wakeup_offset` after the
-    deadline, not before; what is recorded still says when the deadline fell due."""
-    hid = new_id()
-    state = await ts_pathway.report(hid, await ts_env.get_current_time())
-    due = state.deadlines[0].due_at
-    offset = wakeup_offset(workflow_id(hid))
-    assert timedelta(0) <= offset < WAKEUP_SPREAD
-    await ts_env.sleep(due + offset - await ts_env.get_current_time() - timedelta(seconds=5))
-    assert not (await ts_pathway.state(hid)).overdue_now  # due, but its turn has not come
-    await ts_env.sleep(timedelta(seconds=10))
-
-    async def alerted() -> None:
-        with Session(engine) as s:
-            (alert,) = s.exec(select(Alert).where(Alert.household_id == hid)).all()
-            assert alert.due_at.replace(tzinfo=due.tzinfo) == due
-
-    await eventually(alerted)
-
-
-def test_wakeup_offsets_are_fixed_per_pathway_and_spread_over_the_window() -> None:
-    ids = [workflow_id(new_id()) for _ in range(2000)]
-    offsets = [wakeup_offset(i) for i in ids]
-    assert offsets == [wakeup_offset(i) for i in ids]  # replays and every deadline agree
-    assert all(timedelta(0) <= o < WAKEUP_SPREAD for o in offsets)
-    per_minute = Counter(int(o.total_seconds()) // 60 for o in offsets)
-    assert len(per_minute) == WAKEUP_SPREAD // timedelta(minutes=1)
-    assert max(per_minute.values()) < 2 * min(per_minute.values())  # no minute takes the lot

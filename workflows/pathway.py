@@ -46,7 +46,7 @@ SOLICITATION_PATCH = "refuse-solicitation-v1"
 # Deadlines that time alone brings (a DLS a year old, an abnormally long stay): the rules are
 # asked on the day, not at the next action.
 TIME_FACTS_PATCH = "time-driven-facts-v1"
-# Deadline wake-ups spread over planning.WAKEUP_SPREAD (a mass wake-up drains, actions go on).
+# Deadline wake-ups spread over the input's window (a mass wake-up drains, actions go on).
 SPREAD_PATCH = "wakeups-spread-v1"
 RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-new
 RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed
@@ -66,6 +66,7 @@ class PathwayWorkflow:
         self.started = inp.state is not None
         self.published: dict[str, object] = {}  # search attributes as last upserted
         self.history_limit = inp.history_limit
+        self.wakeup_spread_seconds = inp.wakeup_spread_seconds
         self.recent = list(inp.recent_submissions)
         self.abandoned = False  # the first contact failed: nothing to keep open
         self.lock = asyncio.Lock()
@@ -78,7 +79,11 @@ class PathwayWorkflow:
             due = self.state.next_wakeup
             if due and offset is None:
                 spread = workflow.patched(SPREAD_PATCH)
-                offset = planning.wakeup_offset(workflow.info().workflow_id) if spread else None
+                offset = (
+                    planning.wakeup_offset(workflow.info().workflow_id, self.wakeup_spread_seconds)
+                    if spread
+                    else None
+                )
             try:
                 # The timer is re-armed only when the next due date moves (fewer timer events).
                 await workflow.wait_condition(
@@ -109,6 +114,7 @@ class PathwayWorkflow:
                         state=self.state,
                         history_limit=self.history_limit,
                         recent_submissions=self.recent,
+                        wakeup_spread_seconds=self.wakeup_spread_seconds,
                     )
                 )
 

@@ -32,18 +32,16 @@ from models.vocab_orientation import CommissionKind
 from rules.vocabulary import Event, RuleFacts
 
 SYSTEM_ACTOR = "system"  # the actor of what the pathway does by itself
-# Thousands of deadlines can fall due at one instant (a bulk import, a policy change): each
-# pathway wakes at its own offset within this window, so the deadline work reaches the workers
-# at a rate they drain, and caseworkers' actions are not queued behind all of it (README: the
-# mass wake-up). The deadline itself, its alert's due date and the search attribute are unchanged.
-WAKEUP_SPREAD = timedelta(minutes=4)
 
 
-def wakeup_offset(workflow_id: str) -> timedelta:
-    """This pathway's place in the window: the same for all its deadlines, so their order holds."""
+def wakeup_offset(workflow_id: str, spread_seconds: int) -> timedelta:
+    """This pathway's place in the wake-up window (PathwayInput.wakeup_spread_seconds): the same
+    for all its deadlines, so their order holds. The deadline itself, its alert's due date and
+    the search attribute are unchanged; only the moment the work is done moves."""
+    if spread_seconds <= 0:
+        return timedelta(0)
     digest = hashlib.sha256(workflow_id.encode()).digest()
-    seconds = int.from_bytes(digest[:4], "big") % int(WAKEUP_SPREAD.total_seconds())
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=int.from_bytes(digest[:4], "big") % spread_seconds)
 
 
 # The event the rules see when an action is recorded (tests/test_decisions.py: every action).
