@@ -163,7 +163,7 @@ STAGE_DEADLINES: dict[Stage, frozenset[DeadlineKind]] = {
     S.FOLLOW_UP: frozenset({D.FOLLOW_UP_END}),
 }
 # Deadlines that time alone brings, from a date the facts hold (the DLS's filing) or the stage's
-# start (the admission): the rules are asked on the day (workflows/pathway.py TIME_FACTS_PATCH).
+# start (the admission): the rules are asked on the day (TIME_FACTS_PATCH, pathway_patches.py).
 FROM_FACTS = frozenset({D.DLS_RENEWAL, D.LONG_STAY})
 # The fact each starts from, when it is not the action's own date.
 START_FACT: dict[DeadlineKind, str] = {D.DLS_RENEWAL: "dls_filed_on"}

@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -23,6 +23,9 @@ from tests import factories
 from workflows.pathway import workflow_id
 
 T = TypeVar("T")
+# A deadline's work is done at its pathway's offset, at most this long after it falls due
+# (PathwayInput.wakeup_spread_seconds): a test that sleeps to a deadline sleeps this much more.
+AFTER_WAKEUP = timedelta(seconds=DEFAULT_WAKEUP_SPREAD_SECONDS + 60)
 
 
 class Driver:

@@ -20,7 +20,7 @@ from models.schemas import (
 from models.vocab import Flag, Recipient
 from tests import factories
 from tests.conftest import new_id
-from tests.pathway_helpers import body, eventually
+from tests.pathway_helpers import AFTER_WAKEUP, body, eventually
 
 
 async def _evaluated(drive, hid, at, **in_depth):
@@ -43,7 +43,7 @@ async def test_a_dls_one_year_old_alerts_the_lead_referent_without_anyone_acting
     await ts_env.sleep(timedelta(days=64))
     with Session(engine) as s:  # not yet a year: nothing
         assert not s.exec(select(Alert).where(Alert.household_id == hid)).all()
-    await ts_env.sleep(timedelta(days=2))
+    await ts_env.sleep(timedelta(days=2) + AFTER_WAKEUP)
 
     async def alerted() -> Alert:
         with Session(engine) as s:
@@ -88,7 +88,7 @@ async def test_an_abnormally_long_stay_goes_to_the_partnership_commission_on_the
     assert state.stage is Stage.ADMITTED and not state.partnership_commission
 
     # Reviews and re-evaluations fall due meanwhile; the stay's own date is what matters.
-    await ts_env.sleep(timedelta(days=549))
+    await ts_env.sleep(timedelta(days=549) + AFTER_WAKEUP)  # 18 months at most
 
     async def routed() -> None:
         st = await drive.state(hid)

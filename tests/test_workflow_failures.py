@@ -18,7 +18,7 @@ from models.vocab import Recipient
 from rules.isolated import CRASH_DEPARTEMENT
 from tests import factories
 from tests.conftest import new_id, running_worker
-from tests.pathway_helpers import Driver, body
+from tests.pathway_helpers import AFTER_WAKEUP, Driver, body
 from workflows.pathway import workflow_id
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
@@ -97,7 +97,7 @@ async def test_a_crashing_engine_applies_the_action_with_the_last_deadlines(
         state = await drive.act(hid, Action.FLASH_EVALUATION, flash(), t)
         assert state.stage is Stage.FLASH_EVALUATED
         # A missed deadline still alerts the lead referent, then asks the rules again later.
-        await ts_env.sleep(timedelta(days=62))
+        await ts_env.sleep(timedelta(days=62) + AFTER_WAKEUP)  # two months at most
         state = await drive.state(hid)
         assert state.overdue
         await drive.terminate_all()

@@ -24,7 +24,7 @@ from models.schemas import (
 )
 from tests import factories
 from tests.conftest import new_id
-from tests.pathway_helpers import body, eventually
+from tests.pathway_helpers import AFTER_WAKEUP, body, eventually
 
 
 def count(engine, table, household_id: str) -> int:
@@ -156,7 +156,7 @@ async def test_whole_pathway_to_housing_then_follow_up_window_closes_it(ts_env, 
     state = await drive.act(hid, Action.FOLLOW_UP, body(ReviewCreate, factories.review()), t)
     assert state.stage is Stage.FOLLOW_UP
 
-    await ts_env.sleep(timedelta(days=366))
+    await ts_env.sleep(timedelta(days=366) + AFTER_WAKEUP)  # a year, leap or not
 
     async def purged() -> None:  # closed, and its personal data erased (R-HOUS-3)
         with Session(engine) as s:

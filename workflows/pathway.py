@@ -5,12 +5,22 @@ timers watch the policy deadlines. History holds ids, codes and dates only.
 """
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import NoReturn
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
+
+# Workflow code of its own (loaded in the sandbox, as this module is); constants.
+from workflows.pathway_deadlines import DeadlineWork
+from workflows.pathway_patches import (
+    EXACTLY_ONCE_PATCH,
+    RULES_PATCH,
+    SOLICITATION_PATCH,
+    SPREAD_PATCH,
+    TIME_FACTS_PATCH,
+)
 
 with workflow.unsafe.imports_passed_through():
     from models.decisions import DeadlineDurations, Effects, Evaluation
@@ -20,44 +30,26 @@ with workflow.unsafe.imports_passed_through():
         Action,
         ActionInput,
         ApplyActionInput,
-        Deadline,
-        MissedDeadlineInput,
         PathwayInput,
         PathwayState,
         PolicyFailureInput,
-        PurgeInput,
         Stage,
-        add_duration,
         pathway_workflow_id,
     )
     from models.schemas import ActionRefused
-    from models.transitions import FROM_FACTS, ON_EXPIRY, allowed_actions, next_stage
-    from rules.vocabulary import Event, RuleFacts
+    from models.transitions import FROM_FACTS, allowed_actions, next_stage
+    from rules.vocabulary import RuleFacts
     from workflows import calls, planning, presentation
     from workflows import search_attributes as sa
 
-# Pathways started before the département rules existed replay without them (see tests/histories).
-RULES_PATCH = "policy-rules-v1"
-PURGE_PATCH = "purge-after-follow-up-v1"
-# An action whose records were committed just before a crash advances the pathway on replay.
-EXACTLY_ONCE_PATCH = "applied-submission-advances-v1"
-# The rules' `refuse_solicitation` refuses a landlord's solicitation (before: recorded anyway).
-SOLICITATION_PATCH = "refuse-solicitation-v1"
-# Deadlines that time alone brings (a DLS a year old, an abnormally long stay): the rules are
-# asked on the day, not at the next action.
-TIME_FACTS_PATCH = "time-driven-facts-v1"
-# Deadline wake-ups spread over the input's window (a mass wake-up drains, actions go on).
-SPREAD_PATCH = "wakeups-spread-v1"
 RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-new
-RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed
-PLANNING_ERRORS = (ArithmeticError, ValueError, TypeError, KeyError)
 
 
 workflow_id = pathway_workflow_id
 
 
 @workflow.defn(name="PathwayWorkflow")
-class PathwayWorkflow:
+class PathwayWorkflow(DeadlineWork):
     @workflow.init
     def __init__(self, inp: PathwayInput) -> None:
         self.state = inp.state or PathwayState(
@@ -203,7 +195,7 @@ class PathwayWorkflow:
                 effects.deadlines if effects else {},
                 new.facts,
             )
-        except PLANNING_ERRORS as exc:  # e.g. a duration too long for the calendar
+        except planning.PLANNING_ERRORS as exc:  # e.g. a duration too long for the calendar
             await self._refuse_for_policy(inp, f"échéance incalculable ({type(exc).__name__})")
             return
         new.deadlines = kept + armed
@@ -258,71 +250,6 @@ class PathwayWorkflow:
             {"stage": self.state.stage.value if self.started else None},
             type=Failure.POLICY_UNAVAILABLE.value,
             non_retryable=True,
-        )
-
-    async def _deadlines_due(self) -> None:
-        async with self.lock:
-            now = workflow.now()
-            for deadline in [d for d in self.state.deadlines if not d.missed and d.due_at <= now]:
-                if deadline.kind in ON_EXPIRY:
-                    await self._expired(deadline, now)
-                    return
-                deadline.missed = True
-                await self._missed(deadline, now)
-            for deadline in self.state.deadlines:  # still late after the escalation delay
-                if deadline.missed and deadline.escalate_at and deadline.escalate_at <= now:
-                    deadline.escalation_level += 1
-                    await self._missed(deadline, now)
-            self._publish()
-
-    async def _expired(self, deadline: Deadline, now: datetime) -> None:
-        """A deadline whose expiry is an action of the table (the end of the follow-up window)."""
-        expiry = ON_EXPIRY[deadline.kind]
-        try:
-            await self._apply(planning.expiry_action(expiry, now))
-        except ApplicationError:  # refused (policy, database): it runs out again tomorrow
-            deadline.due_at = now + RULES_RETRY_LATER
-            self._publish()
-            return
-        if expiry.purge and workflow.patched(PURGE_PATCH):
-            await calls.purge(PurgeInput(household_id=self.state.household_id))
-
-    async def _missed(self, deadline: Deadline, now: datetime) -> None:
-        """Ask the rules whom to alert (R-EVAL-5), record it, and when to ask again."""
-        evaluation: Evaluation | None = None
-        effects: Effects | None = None
-        failure: str | None = None
-        if workflow.patched(RULES_PATCH):
-            facts = planning.rule_facts(self.state, Event.DEADLINE_MISSED, now, deadline)
-            outcome = await calls.evaluate(self.state.departement, facts)
-            if isinstance(outcome, Evaluation):
-                evaluation = outcome
-                effects = planning.apply_decisions(self.state, evaluation)
-                try:
-                    deadline.escalate_at = (
-                        add_duration(now, evaluation.deadlines.escalation)
-                        if effects.escalations
-                        else None
-                    )
-                except PLANNING_ERRORS:
-                    failure = "délai d'escalade incalculable"
-                    deadline.escalate_at = now + RULES_RETRY_LATER
-            else:  # the lead referent is alerted anyway; the rules are asked again tomorrow
-                failure, deadline.escalate_at = outcome, now + RULES_RETRY_LATER
-        await calls.record_missed(
-            MissedDeadlineInput(
-                household_id=self.state.household_id,
-                workflow_id=workflow.info().workflow_id,
-                kind=deadline.kind,
-                due_at=deadline.due_at,
-                policy_version=deadline.policy_version,
-                stage=self.state.stage,
-                next_deadline=self.state.next_deadline,
-                escalation_level=deadline.escalation_level,
-                evaluation=evaluation,
-                effects=effects,
-                policy_failure=failure,
-            )
         )
 
     def _publish(self) -> None:

@@ -32,6 +32,8 @@ from models.vocab_orientation import CommissionKind
 from rules.vocabulary import Event, RuleFacts
 
 SYSTEM_ACTOR = "system"  # the actor of what the pathway does by itself
+# What planning may raise on a policy it cannot apply (e.g. a duration beyond the calendar).
+PLANNING_ERRORS = (ArithmeticError, ValueError, TypeError, KeyError)
 
 
 def wakeup_offset(workflow_id: str, spread_seconds: int) -> timedelta:
