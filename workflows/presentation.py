@@ -67,7 +67,9 @@ def current_details(state: PathwayState) -> str:
     if state.referent_structure:
         lines.append(f"**Structure référente** : {state.referent_structure}")
     for d in sorted(state.deadlines, key=lambda d: d.due_at):
-        status = "⚠️ dépassée" if d.missed else "à venir"
+        # « en attente », not « à venir »: a deadline's work comes at the pathway's offset after it
+        # (planning.wakeup_offset), and these details are only rewritten then.
+        status = "⚠️ dépassée" if d.missed else "en attente"
         lines.append(
             f"- {d.kind.label} : {paris(d.due_at)} — {status} (politique {d.policy_version})"
         )
