@@ -10,7 +10,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS
+from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS, WakeupSpreadSeconds
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     # Each new pathway's deadline work runs at its own offset within this many seconds after the
     # deadline (0: at the deadline); a storm of deadlines then reaches the workers at a rate they
     # drain. Sized by bench/scale.py's mass wake-up (README: Scale).
-    deadline_wakeup_spread_seconds: int = Field(DEFAULT_WAKEUP_SPREAD_SECONDS, ge=0, le=3600)
+    deadline_wakeup_spread_seconds: WakeupSpreadSeconds = DEFAULT_WAKEUP_SPREAD_SECONDS
     # The Temporal SDK's Prometheus metrics (task latencies, sticky cache hits…) on this port
     # of 127.0.0.1 when set (`SIAO_WORKER_METRICS_BIND=0.0.0.0:9464` to expose them).
     worker_metrics_bind: str | None = None

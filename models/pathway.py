@@ -5,6 +5,7 @@ never a name, a birth date, a free-text note or a health detail.
 """
 
 from datetime import datetime
+from typing import Annotated
 
 import isodate
 from pydantic import BaseModel, Field
@@ -113,13 +114,14 @@ class PathwayState(BaseModel):
 # pathway wakes at its own offset within this window, so the deadline work reaches the workers at
 # a rate they drain and caseworkers' actions are not queued behind it (README: the mass wake-up).
 DEFAULT_WAKEUP_SPREAD_SECONDS = 240
+WakeupSpreadSeconds = Annotated[int, Field(ge=0, le=3600)]  # the setting and the input alike
 
 
 class PathwayInput(BaseModel):
     household_id: str
     departement: str
     # Set at the pathway's start (SIAO_DEADLINE_WAKEUP_SPREAD_SECONDS), kept across its runs.
-    wakeup_spread_seconds: int = Field(DEFAULT_WAKEUP_SPREAD_SECONDS, ge=0, le=3600)
+    wakeup_spread_seconds: WakeupSpreadSeconds = DEFAULT_WAKEUP_SPREAD_SECONDS
     state: PathwayState | None = None  # carried over by continue-as-new
     # Submissions this pathway applied lately, carried over too: Temporal dedups an update id
     # within one run only, and a client may retry across a continue-as-new.

@@ -18,7 +18,6 @@ from workflows.pathway_patches import (
     EXACTLY_ONCE_PATCH,
     RULES_PATCH,
     SOLICITATION_PATCH,
-    SPREAD_PATCH,
     TIME_FACTS_PATCH,
 )
 
@@ -66,16 +65,8 @@ class PathwayWorkflow(DeadlineWork):
     @workflow.run
     async def run(self, inp: PathwayInput) -> PathwayState:
         self._publish()
-        offset: timedelta | None = None  # this pathway's wake-up offset, asked once
         while True:
             due = self.state.next_wakeup
-            if due and offset is None:
-                spread = workflow.patched(SPREAD_PATCH)
-                offset = (
-                    planning.wakeup_offset(workflow.info().workflow_id, self.wakeup_spread_seconds)
-                    if spread
-                    else None
-                )
             try:
                 # The timer is re-armed only when the next due date moves (fewer timer events).
                 await workflow.wait_condition(
@@ -85,9 +76,7 @@ class PathwayWorkflow(DeadlineWork):
                         or self._should_continue_as_new()
                         or self.abandoned
                     ),
-                    timeout=max(
-                        due + (offset or timedelta(0)) - workflow.now(), timedelta(seconds=1)
-                    )
+                    timeout=max(self._wake_at(due) - workflow.now(), timedelta(seconds=1))
                     if due
                     else None,
                     timeout_summary=presentation.timer_summary(self.state) if due else None,

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from models.transitions import ON_EXPIRY
     from rules.vocabulary import Event
     from workflows import calls, planning
-    from workflows.pathway_patches import PURGE_PATCH, RULES_PATCH
+    from workflows.pathway_patches import PURGE_PATCH, RULES_PATCH, SPREAD_PATCH
 
 RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed
 
@@ -31,6 +31,19 @@ class DeadlineWork:
 
     state: PathwayState
     lock: asyncio.Lock
+    wakeup_spread_seconds: int
+    _offset: timedelta | None = None  # this pathway's wake-up offset, asked once
+
+    def _wake_at(self, due: datetime) -> datetime:
+        """When the timer for `due` fires: at the pathway's offset after it (a mass wake-up
+        drains, actions go on), or at `due` itself for runs begun before the spread."""
+        if self._offset is None:
+            spread = workflow.patched(SPREAD_PATCH)
+            wid = workflow.info().workflow_id
+            self._offset = (
+                planning.wakeup_offset(wid, self.wakeup_spread_seconds) if spread else timedelta(0)
+            )
+        return due + self._offset
 
     async def _apply(self, inp: ActionInput) -> None:
         raise NotImplementedError
