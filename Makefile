@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # without them; what they import at run time is in pyproject.toml's dependencies.
 ANONYMISATION := pycanon==1.3.6 anjana==1.2.3
 
-.PHONY: up test worker api demo lint migrate bench bench-scale bench-matching bench-reports clean venv bytecode
+.PHONY: up test worker api demo lint migrate bench bench-scale bench-matching bench-reports clean venv
 
 # Idempotent bootstrap: rebuilt only when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -24,15 +24,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Bytecode for our packages, so each workflow sandbox loads it instead of compiling the source
-# again (this matters where PYTHONDONTWRITEBYTECODE is set).
-bytecode: $(STAMP)
-	@$(BIN)/python -m compileall -q api core models rules activities workflows worker.py
-
-up: bytecode
+up: $(STAMP)
 	$(BIN)/python -m cli.up
 
-worker: bytecode
+worker: $(STAMP)
 	$(BIN)/python worker.py
 
 api: $(STAMP) migrate
@@ -52,11 +47,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: bytecode
+bench: $(STAMP)
 	$(BIN)/python bench/pathway.py
 
 # 1,000 then 10,000 open pathways, and 5,000 deadlines due in the same minute (about 30 min).
-bench-scale: bytecode
+bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py
 
 # Ranking one vacancy among 50,000 households; PostgreSQL too with BENCH_POSTGRES=<URL>.

@@ -3,11 +3,12 @@
 import asyncio
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 from activities.consistency import ConsistencyActivities
 from activities.housekeeping import run_periodically
@@ -17,6 +18,7 @@ from activities.release import ReleaseActivities
 from activities.vacancy import VacancyActivities
 from core.db import get_engine
 from core.logging import configure_logging, log
+from core.sandbox import compile_workflow_code, sandboxed_runner
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from rules.isolated import shared_policies
@@ -26,6 +28,7 @@ from workflows.pathway import PathwayWorkflow
 from workflows.release import EmergencyReleaseWorkflow, ensure_release_schedule
 from workflows.vacancy import VacancyWorkflow
 
+WORKFLOWS_DIR = Path(__file__).resolve().parent / "workflows"
 WORKFLOWS = [
     PathwayWorkflow,
     VacancyWorkflow,
@@ -76,7 +79,7 @@ def build_worker(
             ofii.build_ofii_lists,
         ],
         activity_executor=executor,
-        workflow_runner=SandboxedWorkflowRunner(restrictions=RESTRICTIONS),
+        workflow_runner=sandboxed_runner(RESTRICTIONS),
         max_concurrent_activities=settings.worker_activity_threads,
         max_cached_workflows=settings.worker_max_cached_workflows,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
@@ -88,6 +91,7 @@ async def main() -> None:
     configure_logging()
     settings = get_settings()
     settings.require_secrets()  # none missing outside development (weak ones: Settings)
+    compile_workflow_code(WORKFLOWS_DIR)  # each sandbox loads it again: from bytecode
     client = await connect(settings, metrics=True)
     await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
     await ensure_release_schedule(client, settings.temporal_task_queue)  # the night's places

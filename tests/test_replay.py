@@ -15,12 +15,14 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from core.sandbox import sandboxed_runner
 from core.temporal import DATA_CONVERTER
 from models.pathway import Action
 from models.schemas import FlashEvaluationCreate, InDepthEvaluationCreate
 from tests import factories
 from tests.conftest import new_id
 from tests.pathway_helpers import body, eventually
+from worker import RESTRICTIONS
 from workflows.pathway import PathwayWorkflow, workflow_id
 from workflows.vacancy import VacancyWorkflow
 
@@ -28,7 +30,11 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=[PathwayWorkflow, VacancyWorkflow], data_converter=DATA_CONVERTER)
+    return Replayer(  # in the worker's own sandbox (its context lookups included)
+        workflows=[PathwayWorkflow, VacancyWorkflow],
+        data_converter=DATA_CONVERTER,
+        workflow_runner=sandboxed_runner(RESTRICTIONS),
+    )
 
 
 def recorded_workflow_id(text: str) -> str:
