@@ -3,14 +3,15 @@
 Our codec binds every payload to its workflow, so for each payload sequence of an activation
 the SDK (temporalio 1.35) asks the workflow instance which context applies. The sandboxed
 runner answers by compiling and running a snippet inside the sandbox (`_Instance._run_code`:
-sys.modules and builtins swapped in, then back) — about 7.7 ms per operation of the bench.
+sys.modules and builtins swapped in, then back): 39 lookups per operation of the bench, 88 µs
+each that way against 6 µs directly.
 The answer is a lookup of the instance's pending commands that imports nothing and calls
 nothing restricted, so it is read from the sandboxed instance directly here. Workflow code
 still runs only inside the sandbox, with its restrictions, exactly as before.
 
 This leans on the SDK's private `_Instance`; `tests/test_sandbox_runner.py` fails if a new
-SDK version changes it, and the runner falls back to the SDK's own path (slower, same result)
-rather than guess.
+SDK version changes it, and `sandboxed_runner` then falls back to the SDK's own runner (slower,
+same result) rather than guess.
 """
 
 import compileall
@@ -69,10 +70,10 @@ def sandboxed_runner(restrictions: SandboxRestrictions) -> SandboxedWorkflowRunn
 
 def compile_workflow_code(workflows_dir: Path) -> bool:
     """The sandbox imports a workflow's module again for each pathway it loads: from bytecode
-    when it is fresh, else compiled from source every time (seen: a tenth of the worker's CPU
-    where PYTHONDONTWRITEBYTECODE is set, as in many container images). Written once at the
-    worker's start; False (and a warning) where the directory is read-only: then build the
-    image with `python -m compileall workflows`."""
+    when it is fresh, else compiled from source every time (seen: 5 % of the worker's samples in
+    the compiler alone where PYTHONDONTWRITEBYTECODE is set, as in many container images).
+    Written once at the worker's start; False (and a warning) where the directory is read-only:
+    then build the image with `python -m compileall workflows`."""
     if compileall.compile_dir(str(workflows_dir), quiet=2):
         return True
     log.warning("workflow_bytecode_not_written", directory=str(workflows_dir))

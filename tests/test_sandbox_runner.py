@@ -27,7 +27,7 @@ from models.schemas import FlashEvaluationCreate
 from tests import factories
 from tests.conftest import new_id
 from tests.pathway_helpers import body
-from tests.sandbox_workflows import ReadsTheMachineClock
+from tests.sandbox_workflows import DrawsARandomId
 from worker import RESTRICTIONS, WORKFLOWS_DIR
 
 
@@ -74,13 +74,13 @@ async def test_the_sandbox_still_refuses_a_non_deterministic_call(ts_env: Workfl
     async with Worker(
         ts_env.client,
         task_queue=queue,
-        workflows=[ReadsTheMachineClock],
+        workflows=[DrawsARandomId],
         workflow_runner=sandboxed_runner(RESTRICTIONS),
         workflow_failure_exception_types=[Exception],  # fail the run instead of retrying
     ):
         with pytest.raises(WorkflowFailureError) as failed:
             await ts_env.client.execute_workflow(
-                ReadsTheMachineClock.run, id=f"sandbox-{new_id()}", task_queue=queue
+                DrawsARandomId.run, id=f"sandbox-{new_id()}", task_queue=queue
             )
     assert "RestrictedWorkflowAccessError" in str(failed.value.cause)
 
