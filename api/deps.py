@@ -49,14 +49,14 @@ async def get_action_context(
     # The timeline records the account's opaque id, not a name.
     actor = f"agent-{principal.user_id}"
     return ActionContext(
-        client,
-        engine,
-        settings.temporal_task_queue,
-        actor,
-        key,
-        principal,
-        book,
-        settings.deadline_wakeup_spread_seconds,
+        client=client,
+        engine=engine,
+        task_queue=settings.temporal_task_queue,
+        actor=actor,
+        idempotency_key=key,
+        principal=principal,
+        book=book,
+        wakeup_spread_seconds=settings.deadline_wakeup_spread_seconds,
     )
 
 
