@@ -14,6 +14,7 @@ from activities.consistency import ConsistencyActivities
 from activities.housekeeping import run_periodically
 from activities.ofii import OfiiActivities
 from activities.pathway import PathwayActivities
+from activities.recording import RecordingActivities
 from activities.release import ReleaseActivities
 from activities.vacancy import VacancyActivities
 from core.db import get_engine
@@ -41,7 +42,7 @@ RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules(
     "models",
     "workflows.presentation",
     "workflows.search_attributes",
-    "workflows.planning",
+    "rules.planning",
     "workflows.calls",
     "workflows.protocol",
     "workflows.protocol_calls",
@@ -55,6 +56,7 @@ def build_worker(
     # The rules engine is native code: it runs in a child process that may crash alone.
     policies = shared_policies(settings.policies_dir, settings.policies_accepted_dir)
     acts = PathwayActivities(engine=engine, policies=policies)
+    recording = RecordingActivities(engine=engine, policies=policies)
     checks = ConsistencyActivities(engine=engine, settings=settings)
     protocol = VacancyActivities(engine=engine, policies=policies, client=client)
     release = ReleaseActivities(engine=engine, policies=policies)
@@ -64,8 +66,9 @@ def build_worker(
         task_queue=settings.temporal_task_queue,
         workflows=WORKFLOWS,
         activities=[
-            acts.apply_action,
-            acts.evaluate_policy,
+            recording.record_action,  # an action: planned, evaluated, written in one call
+            acts.apply_action,  # the write alone: pathways begun before record_action
+            acts.evaluate_policy,  # missed deadlines; and those pathways' actions
             acts.record_missed_deadline,
             acts.record_policy_failure,
             acts.purge_personal_data,

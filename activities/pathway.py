@@ -2,29 +2,22 @@
 
 import asyncio
 import hashlib
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import structlog
-from pydantic import ValidationError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import select
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities import erasure
 from activities.decisions import decision_detail, policy_failure_alert, record_decisions
+from activities.recording import policy_failures, write_action
 from activities.scrub import scrub
-from activities.writers import WRITERS
 from core import clock
 from core.db import session_scope
 from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
-from models.failures import Failure
 from models.pathway import (
-    Action,
     ApplyActionInput,
     LoadDeadlinesInput,
     MissedDeadlineInput,
@@ -35,35 +28,12 @@ from models.records import (
     Alert,
     AlertKind,
     Household,
-    Submission,
-    SubmissionStatus,
     TimelineEvent,
     TimelineKind,
 )
-from rules.document import PolicyInvalid
-from rules.isolated import EngineUnavailable, Policies
+from rules.isolated import Policies
 
 log = structlog.get_logger()
-# Fault injection for tests only: the worker process exits right after this action's commit.
-CRASH_AFTER_COMMIT = "SIAO_TEST_CRASH_AFTER_COMMIT"
-
-
-@contextmanager
-def policy_failures(departement: str) -> Iterator[None]:
-    """A policy that cannot be had, as the workflow's bounded calls expect it (no personal data:
-    the département, the error's type and words)."""
-    try:
-        yield
-    except PolicyInvalid as exc:
-        # The file is wrong, not the network: retrying will not help until staff fix it.
-        raise ApplicationError(
-            "aucune politique valide pour ce département",
-            type=Failure.POLICY_INVALID.value,
-            non_retryable=True,
-        ) from exc
-    except (EngineUnavailable, RuntimeError) as exc:
-        log.error("policy_evaluation_failed", departement=departement, error=str(exc))
-        raise ApplicationError(str(exc)[:200], type=Failure.POLICY_EVALUATION_FAILED.value) from exc
 
 
 @dataclass
@@ -73,109 +43,9 @@ class PathwayActivities:
 
     @activity.defn(name="apply_action")
     def apply_action(self, inp: ApplyActionInput) -> bool:
-        """Write an accepted action once: records, read model, timeline — one transaction.
-
-        Returns False when the submission was already applied: by this same update, before a
-        crash kept the workflow from recording it (the workflow then advances all the same).
-        """
-        bound = log.bind(household_id=inp.household_id, workflow_id=inp.workflow_id)
-        with session_scope(self.engine) as session:
-            payload: dict = {}
-            if inp.submission_id is not None:
-                submission = session.get(Submission, inp.submission_id)
-                if submission is None:
-                    raise ApplicationError(
-                        "saisie introuvable",
-                        type=Failure.SUBMISSION_MISSING.value,
-                        non_retryable=True,
-                    )
-                if submission.household_id != inp.household_id or submission.action != inp.action:
-                    raise ApplicationError(  # never someone else's entry under this id
-                        "saisie d'un autre ménage ou d'une autre action",
-                        type=Failure.SUBMISSION_MISSING.value,
-                        non_retryable=True,
-                    )
-                if submission.status == SubmissionStatus.APPLIED:  # a plain str when read back
-                    bound.info("action_already_applied", action=inp.action)
-                    return False
-                payload = dict(submission.payload)
-                submission.status, submission.payload = SubmissionStatus.APPLIED, {}
-                submission.applied_at = clock.now()
-                session.add(submission)
-            try:
-                WRITERS[inp.action](session, inp, payload)
-            except ValidationError as exc:  # a bad stored entry will not heal by retrying
-                raise ApplicationError(
-                    "saisie invalide", type=Failure.SUBMISSION_INVALID.value, non_retryable=True
-                ) from exc
-            session.flush()
-            household = session.get(Household, inp.household_id)
-            if household is None:
-                raise ApplicationError(
-                    "ménage introuvable", type=Failure.HOUSEHOLD_MISSING.value, non_retryable=True
-                )
-            household.stage = inp.stage_after
-            household.overdue = inp.overdue
-            household.next_deadline = inp.next_deadline
-            household.updated_at = clock.now()
-            if inp.referent_structure:
-                household.referent_structure = inp.referent_structure
-            if inp.action is Action.EXIT:
-                household.exit_situation = inp.exit_situation
-                household.closed_at = inp.occurred_at
-            record_decisions(
-                session,
-                household,
-                inp.evaluation,
-                inp.facts,
-                kind=AlertKind.RULE,
-                due_at=inp.occurred_at,
-                effects=inp.effects,
-            )
-            session.add(household)
-            self._resolve_alerts(session, inp)
-            if inp.policy_failure:
-                session.add(
-                    policy_failure_alert(
-                        inp.household_id, household.departement, inp.policy_failure, clock.now()
-                    )
-                )
-            session.add(
-                TimelineEvent(
-                    household_id=inp.household_id,
-                    departement=household.departement,
-                    workflow_id=inp.workflow_id,
-                    action=TimelineKind.of(inp.action),
-                    actor=inp.actor,
-                    occurred_at=inp.occurred_at,
-                    stage_before=inp.stage_before,
-                    stage_after=inp.stage_after,
-                    submission_id=inp.submission_id,
-                    detail={
-                        **({"resolved": [k.value for k in inp.resolved]} if inp.resolved else {}),
-                        **decision_detail(inp.evaluation),
-                    },
-                )
-            )
-        bound.info("action_applied", action=inp.action, stage=inp.stage_after)
-        if os.environ.get(CRASH_AFTER_COMMIT) == inp.action.value:
-            os._exit(70)  # tests only: the commit is done, the workflow task is not
-        return True
-
-    @staticmethod
-    def _resolve_alerts(session: Session, inp: ApplyActionInput) -> None:
-        if not inp.resolved:
-            return
-        open_alerts = session.exec(
-            select(Alert).where(
-                Alert.household_id == inp.household_id,
-                col(Alert.kind).in_([k.value for k in inp.resolved]),
-                col(Alert.resolved_at).is_(None),
-            )
-        )
-        for alert in open_alerts:
-            alert.resolved_at = inp.occurred_at
-            session.add(alert)
+        """Write an accepted action once (pathways that recorded their actions in two calls,
+        before `record_action` did it in one; see activities/recording.py)."""
+        return write_action(self.engine, inp)
 
     @activity.defn(name="load_deadlines")
     def load_deadlines(self, inp: LoadDeadlinesInput) -> DeadlineDurations:

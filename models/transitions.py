@@ -179,7 +179,7 @@ CLEARS: dict[Action, frozenset[DeadlineKind]] = {
 # ...and some arm it again for the next period, when the stage still waits on it. An action that
 # re-arms a deadline it does not clear (a change of accompaniment) moves it only when its period
 # changes — the accompaniment intensity — and never a missed one: only the awaited action (the
-# re-evaluation) clears that (workflows/planning.py `deadline_plan`).
+# re-evaluation) clears that (rules/planning.py `deadline_plan`).
 REARMS: dict[Action, frozenset[DeadlineKind]] = {
     A.IN_DEPTH_EVALUATION: frozenset({D.REEVALUATION, D.DLS_RENEWAL}),  # a new DLS date
     A.REVIEW: frozenset({D.REVIEW}),

@@ -29,10 +29,10 @@ from models.failures import REFUSALS, Failure
 from models.pathway import Action, ActionInput, DeadlineKind, PathwayState, Stage
 from models.records import Household
 from models.vocab import AccompanimentIntensity
+from rules import planning
 from rules.checks import static_issues
 from rules.document import parse_document
 from rules.vocabulary import ACTIONS, FACTS, Event, ParamSpec, RuleFacts, default_facts
-from workflows import planning
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 DURATIONS = {

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, col, select
 from temporalio.worker import Replayer
 
-from activities.pathway import CRASH_AFTER_COMMIT
+from activities.recording import CRASH_AFTER_COMMIT
 from core.temporal import DATA_CONVERTER
 from models.evaluations import FlashEvaluation
 from models.records import Household, Submission, SubmissionStatus, TimelineEvent, TimelineKind

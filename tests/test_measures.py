@@ -17,9 +17,10 @@ from models.pathway import Action, ActionInput, Deadline, DeadlineKind, PathwayS
 from models.records import Submission, TimelineEvent
 from models.transitions import EVALUATED, GuardFacts, Refusal, next_stage, refused
 from models.vocab import AccompanimentIntensity
+from rules import planning
 from tests import factories, hunt
 from tests.conftest import as_account, login, ok
-from workflows import planning, presentation
+from workflows import presentation
 
 A, D, S = Action.ACCOMPANIMENT_CHANGE, DeadlineKind, Stage
 T0 = datetime(2025, 1, 10, tzinfo=UTC)

@@ -65,7 +65,7 @@ async def test_a_pathway_runs_sandboxed_with_no_exec_for_its_payloads(
     # The answers are the SDK's own: the workflow's, and each local activity's own context.
     assert any(isinstance(c, WorkflowSerializationContext) for c in contexts)
     local = [c for c in contexts if isinstance(c, ActivitySerializationContext)]
-    assert {c.activity_type for c in local} >= {"evaluate_policy", "apply_action"}
+    assert {c.activity_type for c in local} >= {"record_action"}
     assert all(c.is_local and c.workflow_id == f"parcours-{hid}" for c in local)
 
 

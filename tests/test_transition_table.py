@@ -2,7 +2,7 @@
 
 The expected table is spelled out whole here, as the guide reads it, and compared with
 `models/transitions.py` (built from rows, stage-keeping actions and exit); the workflow's refusal
-texts come from `workflows/planning.py`. The whole file runs in well under a second.
+texts come from `rules/planning.py`. The whole file runs in well under a second.
 """
 
 import itertools
@@ -29,7 +29,7 @@ from models.transitions import (
     refused,
 )
 from models.vocab_orientation import CommissionKind, ExitSituation
-from workflows import planning
+from rules import planning
 
 A, S = Action, Stage
 NOT_STARTED = None  # a pathway not started yet has no stage: only the first contact

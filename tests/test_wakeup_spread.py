@@ -11,11 +11,11 @@ from sqlmodel import Session, select
 from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS, Action, PathwayInput
 from models.records import Alert
 from models.schemas import FlashEvaluationCreate
+from rules.planning import wakeup_offset
 from tests import factories
 from tests.conftest import new_id
 from tests.pathway_helpers import body, eventually
 from workflows.pathway import PathwayWorkflow, workflow_id
-from workflows.planning import wakeup_offset
 
 SPREAD = DEFAULT_WAKEUP_SPREAD_SECONDS
 

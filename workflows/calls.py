@@ -14,6 +14,7 @@ from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 with workflow.unsafe.imports_passed_through():
     from activities.pathway import PathwayActivities
+    from activities.recording import RecordingActivities
     from models.decisions import DeadlineDurations, EvaluateInput, Evaluation
     from models.failures import Failure
     from models.pathway import (
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         PolicyFailureInput,
         PurgeInput,
     )
+    from models.recording import RecordActionInput, RecordActionResult
     from rules.vocabulary import RuleFacts
 
 TIMEOUT = timedelta(seconds=10)
@@ -88,6 +90,29 @@ async def deadlines(departement: str) -> DeadlineDurations | str:
         return _reason(exc)
 
 
+async def record(inp: RecordActionInput) -> RecordActionResult:
+    """Plan, evaluate and write the action in one call (rules failing inside it are bounded
+    there); a refusal (nothing written) when the database stays unreachable."""
+    try:
+        return await workflow.execute_local_activity_method(
+            RecordingActivities.record_action,
+            inp,
+            start_to_close_timeout=TIMEOUT,
+            retry_policy=APPLY_RETRY,
+        )
+    except FAILED as exc:
+        raise _not_recorded(exc) from exc
+
+
+def _not_recorded(exc: BaseException) -> ActionNotRecorded:
+    workflow.logger.error("action_not_recorded", extra={"reason": _reason(exc)})
+    return ActionNotRecorded(
+        "L'action n'a pas pu être enregistrée ; rien n'a changé, réessayez.",
+        type=Failure.ACTION_NOT_RECORDED.value,
+        non_retryable=True,
+    )
+
+
 async def apply(inp: ApplyActionInput) -> bool:
     """Write the action; a refusal (nothing written) when the database stays unreachable."""
     try:
@@ -98,12 +123,7 @@ async def apply(inp: ApplyActionInput) -> bool:
             retry_policy=APPLY_RETRY,
         )
     except FAILED as exc:
-        workflow.logger.error("action_not_recorded", extra={"reason": _reason(exc)})
-        raise ActionNotRecorded(
-            "L'action n'a pas pu être enregistrée ; rien n'a changé, réessayez.",
-            type=Failure.ACTION_NOT_RECORDED.value,
-            non_retryable=True,
-        ) from exc
+        raise _not_recorded(exc) from exc
 
 
 async def alert_policy_failure(inp: PolicyFailureInput) -> None:

@@ -14,31 +14,26 @@ from temporalio.exceptions import ApplicationError
 
 # Workflow code of its own (loaded in the sandbox, as this module is); constants.
 from workflows.pathway_deadlines import DeadlineWork
-from workflows.pathway_patches import (
-    EXACTLY_ONCE_PATCH,
-    RULES_PATCH,
-    SOLICITATION_PATCH,
-    TIME_FACTS_PATCH,
-)
+from workflows.pathway_patches import ONE_CALL_PATCH
+from workflows.pathway_steps import ActionInSteps
 
 with workflow.unsafe.imports_passed_through():
-    from models.decisions import DeadlineDurations, Effects, Evaluation
     from models.failures import Failure
     from models.pathway import (
         PATHWAY_UPDATE,
         Action,
         ActionInput,
-        ApplyActionInput,
         PathwayInput,
         PathwayState,
         PolicyFailureInput,
         Stage,
         pathway_workflow_id,
     )
+    from models.recording import ActionOutcome, RecordActionInput
     from models.schemas import ActionRefused
-    from models.transitions import FROM_FACTS, allowed_actions, next_stage
-    from rules.vocabulary import RuleFacts
-    from workflows import calls, planning, presentation
+    from models.transitions import allowed_actions
+    from rules import planning
+    from workflows import calls, presentation
     from workflows import search_attributes as sa
 
 RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-new
@@ -48,7 +43,7 @@ workflow_id = pathway_workflow_id
 
 
 @workflow.defn(name="PathwayWorkflow")
-class PathwayWorkflow(DeadlineWork):
+class PathwayWorkflow(DeadlineWork, ActionInSteps):
     @workflow.init
     def __init__(self, inp: PathwayInput) -> None:
         self.state = inp.state or PathwayState(
@@ -145,82 +140,32 @@ class PathwayWorkflow(DeadlineWork):
         return allowed_actions(stage, planning.guard_facts(self.state))
 
     async def _apply(self, inp: ActionInput) -> None:
-        """Plan the action, write it, then (only then) make it the pathway's state."""
-        state = self.state
-        before = state.stage if self.started else None
-        after = next_stage(before, inp.action)
-        changed = inp.accompaniment_intensity not in (None, state.accompaniment_intensity)
-        kept, to_arm = planning.deadline_plan(state.deadlines, inp.action, before, after, changed)
-        if to_arm & FROM_FACTS and not workflow.patched(TIME_FACTS_PATCH):
-            to_arm -= FROM_FACTS  # a pathway begun before them replays as it ran
-        new = planning.after_action(state, inp, before, after)
-        evaluation: Evaluation | None = None
-        facts: RuleFacts | None = None
-        effects: Effects | None = None
-        failure: str | None = None
-        durations: DeadlineDurations | str | None = None
-        if workflow.patched(RULES_PATCH):  # pathways started before the rules engine skip it
-            facts = planning.rule_facts(new, planning.EVENT_OF[inp.action], workflow.now())
-            outcome = await calls.evaluate(state.departement, facts)
-            if isinstance(outcome, Evaluation):
-                evaluation, durations = outcome, outcome.deadlines
-                effects = planning.apply_decisions(new, evaluation)
-                refused = planning.policy_refusal(inp, effects)
-                if refused is not None and workflow.patched(SOLICITATION_PATCH):
-                    self._refuse(Failure.REFUSED_BY_POLICY, refused)
-            else:  # applied with the last accepted policy's deadlines, without its decisions
-                failure, durations = outcome, await calls.deadlines(state.departement)
-        elif to_arm:
-            durations = await calls.deadlines(state.departement)
-        if isinstance(durations, str):
-            await self._refuse_for_policy(inp, failure or durations)
+        """Plan the action, write it, then (only then) make it the pathway's state: in one local
+        activity; runs that began before it replay their two calls (workflows/pathway_steps)."""
+        if not workflow.patched(ONE_CALL_PATCH):
+            await self._apply_in_steps(inp)
             return
-        try:
-            armed = planning.arm(
-                to_arm,
-                durations,
-                new.accompaniment_intensity,
-                inp.occurred_at,
-                effects.deadlines if effects else {},
-                new.facts,
-            )
-        except planning.PLANNING_ERRORS as exc:  # e.g. a duration too long for the calendar
-            await self._refuse_for_policy(inp, f"échéance incalculable ({type(exc).__name__})")
-            return
-        new.deadlines = kept + armed
-        resolved = sorted(
-            {d.kind for d in state.deadlines if d.missed}
-            - {d.kind for d in new.deadlines if d.missed}
-        )
-        applied = await calls.apply(
-            ApplyActionInput(
-                household_id=state.household_id,
+        result = await calls.record(
+            RecordActionInput(
                 workflow_id=workflow.info().workflow_id,
-                action=inp.action,
-                submission_id=inp.submission_id,
-                occurred_at=inp.occurred_at,
-                actor=inp.actor,
-                stage_before=before,
-                stage_after=after,
-                overdue=new.overdue,
-                next_deadline=new.next_deadline,
-                referent_structure=inp.referent_structure,
-                exit_situation=new.exit_situation,
-                resolved=resolved,
-                evaluation=evaluation,
-                effects=effects,
-                facts=facts.model_dump(mode="json") if facts else {},
-                policy_failure=failure,
-                due_at=planning.awaited_due(state.deadlines, inp.action),
+                state=self.state,
+                started=self.started,
+                action=inp,
+                now=workflow.now(),
             )
         )
-        # `applied` is False when the records were already written: by this very update before
-        # a crash (so advance), never by another one (those are answered from `recent`).
-        if applied or not self.started or workflow.patched(EXACTLY_ONCE_PATCH):
-            self.state, self.started = new, True
-            if inp.submission_id is not None:
-                self.recent = [*self.recent, inp.submission_id][-RECENT_SUBMISSIONS:]
-            self._publish()
+        if result.outcome is ActionOutcome.REFUSED_BY_POLICY:
+            self._refuse(Failure.REFUSED_BY_POLICY, result.reason or "")
+        if result.outcome is ActionOutcome.POLICY_UNAVAILABLE or result.state is None:
+            await self._refuse_for_policy(inp, result.reason or "")
+        self._advance(result.state, inp)
+
+    def _advance(self, new: PathwayState, inp: ActionInput) -> None:
+        """The action is written: its state becomes the pathway's."""
+        self.state, self.started = new, True
+        if inp.submission_id is not None:
+            self.recent = [*self.recent, inp.submission_id][-RECENT_SUBMISSIONS:]
+        self._publish()
 
     async def _refuse_for_policy(self, inp: ActionInput, reason: str) -> NoReturn:
         """No usable policy: the action is refused, nothing changes, the coordinator is told."""

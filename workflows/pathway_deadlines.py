@@ -19,8 +19,9 @@ with workflow.unsafe.imports_passed_through():
         add_duration,
     )
     from models.transitions import ON_EXPIRY
+    from rules import planning
     from rules.vocabulary import Event
-    from workflows import calls, planning
+    from workflows import calls
     from workflows.pathway_patches import PURGE_PATCH, RULES_PATCH, SPREAD_PATCH
 
 RULES_RETRY_LATER = timedelta(days=1)  # a missed deadline's rules, asked again if they failed

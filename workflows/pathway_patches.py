@@ -15,3 +15,6 @@ SOLICITATION_PATCH = "refuse-solicitation-v1"
 TIME_FACTS_PATCH = "time-driven-facts-v1"
 # Deadline wake-ups spread over the input's window (a mass wake-up drains, actions go on).
 SPREAD_PATCH = "wakeups-spread-v1"
+# An action planned, evaluated and written in one local activity (activities/recording.py), not
+# evaluated then written in two (workflows/pathway_steps.py).
+ONE_CALL_PATCH = "one-call-per-action-v1"

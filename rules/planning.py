@@ -1,5 +1,6 @@
-"""Pure, deterministic planning for PathwayWorkflow: the next state, the deadlines to arm, the
-facts the rules see, and what their decisions change. No I/O, no clock: `now` is passed in."""
+"""Pure, deterministic planning of a pathway: the next state, the deadlines to arm, the facts the
+rules see, and what their decisions change. No I/O, no clock: `now` is passed in. Used by
+PathwayWorkflow (the wake-ups, the refusals) and by the activity that records an action."""
 
 import hashlib
 from collections.abc import Mapping
