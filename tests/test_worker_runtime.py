@@ -1,5 +1,6 @@
 """What the performance work changed in how the worker talks to Temporal: one bound converter per
-workflow (cached, still bound), the sticky cache size and the SDK's Prometheus metrics."""
+workflow (cached, still bound), one JSON converter shared by every payload converter the SDK
+builds, the sticky cache size and the SDK's Prometheus metrics."""
 
 import uuid
 
@@ -7,7 +8,11 @@ import httpx
 import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
-from temporalio.converter import ActivitySerializationContext, WorkflowSerializationContext
+from temporalio.contrib.pydantic import PydanticPayloadConverter
+from temporalio.converter import (
+    ActivitySerializationContext,
+    WorkflowSerializationContext,
+)
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -17,6 +22,7 @@ from core import temporal
 from core.codec import DecryptionError, EncryptionCodec, bound_workflow
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER, runtime
+from models.pathway import PathwayState, Stage
 
 
 def context(workflow_id: str) -> WorkflowSerializationContext:
@@ -57,6 +63,18 @@ def test_a_local_activity_context_is_cached_and_binds_to_its_workflow() -> None:
     assert bound is DATA_CONVERTER.with_context(ctx)
     assert isinstance(bound.payload_codec, EncryptionCodec)
     assert bound.payload_codec.with_context(context("w")) is bound.payload_codec
+
+
+def test_every_payload_converter_the_sdk_builds_shares_one_json_converter() -> None:
+    assert DATA_CONVERTER.payload_converter_class is temporal.SharedPydanticPayloadConverter
+    built = [temporal.SharedPydanticPayloadConverter() for _ in range(2)]  # as the SDK does
+    jsons = [b.converters[b"json/plain"] for b in built]
+    assert jsons[0] is jsons[1] is temporal.SHARED_JSON
+    state = PathwayState(household_id="h", departement="75", stage=Stage.REPORTED)
+    (payload,) = built[0].to_payloads([state])
+    assert built[1].from_payloads([payload], [PathwayState]) == [state]
+    # The same encodings, in the same order, as the SDK's own pydantic converter.
+    assert list(built[0].converters) == list(PydanticPayloadConverter().converters)
 
 
 def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
