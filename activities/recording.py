@@ -220,33 +220,18 @@ class RecordingActivities:
         except planning.PLANNING_ERRORS as exc:  # e.g. a duration too long for the calendar
             return _unavailable(f"échéance incalculable ({type(exc).__name__})")
         new.deadlines = kept + armed
-        resolved = sorted(
-            {d.kind for d in state.deadlines if d.missed}
-            - {d.kind for d in new.deadlines if d.missed}
+        record = planning.to_record(
+            state,
+            act,
+            new,
+            inp.workflow_id,
+            before,
+            evaluation=evaluation,
+            effects=effects,
+            facts=facts,
+            failure=failure,
         )
-        applied = write_action(
-            self.engine,
-            ApplyActionInput(
-                household_id=state.household_id,
-                workflow_id=inp.workflow_id,
-                action=act.action,
-                submission_id=act.submission_id,
-                occurred_at=act.occurred_at,
-                actor=act.actor,
-                stage_before=before,
-                stage_after=after,
-                overdue=new.overdue,
-                next_deadline=new.next_deadline,
-                referent_structure=act.referent_structure,
-                exit_situation=new.exit_situation,
-                resolved=resolved,
-                evaluation=evaluation,
-                effects=effects,
-                facts=facts.model_dump(mode="json"),
-                policy_failure=failure,
-                due_at=planning.awaited_due(state.deadlines, act.action),
-            ),
-        )
+        applied = write_action(self.engine, record)
         return RecordActionResult(outcome=ActionOutcome.RECORDED, state=new, applied=applied)
 
     def _evaluate(self, departement: str, facts: RuleFacts) -> Evaluation | str:

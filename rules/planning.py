@@ -10,6 +10,7 @@ from models.decisions import DeadlineDurations, Effects, Evaluation
 from models.pathway import (
     Action,
     ActionInput,
+    ApplyActionInput,
     Deadline,
     DeadlineKind,
     PathwayState,
@@ -232,3 +233,42 @@ def policy_refusal(inp: ActionInput, effects: Effects) -> str | None:
             f"sollicitation refusée par les règles du département : {effects.solicitation_refused}"
         )
     return None
+
+
+def to_record(
+    state: PathwayState,
+    inp: ActionInput,
+    new: PathwayState,
+    workflow_id: str,
+    before: Stage | None,
+    *,
+    evaluation: Evaluation | None,
+    effects: Effects | None,
+    facts: RuleFacts | None,
+    failure: str | None,
+) -> ApplyActionInput:
+    """What the write records of an action planned from `state` into `new` (its deadlines armed):
+    the records, the read model, the timeline, the alerts its missed deadlines resolve."""
+    resolved = sorted(
+        {d.kind for d in state.deadlines if d.missed} - {d.kind for d in new.deadlines if d.missed}
+    )
+    return ApplyActionInput(
+        household_id=state.household_id,
+        workflow_id=workflow_id,
+        action=inp.action,
+        submission_id=inp.submission_id,
+        occurred_at=inp.occurred_at,
+        actor=inp.actor,
+        stage_before=before,
+        stage_after=new.stage,
+        overdue=new.overdue,
+        next_deadline=new.next_deadline,
+        referent_structure=inp.referent_structure,
+        exit_situation=new.exit_situation,
+        resolved=resolved,
+        evaluation=evaluation,
+        effects=effects,
+        facts=facts.model_dump(mode="json") if facts else {},
+        policy_failure=failure,
+        due_at=awaited_due(state.deadlines, inp.action),
+    )

@@ -17,7 +17,7 @@ from workflows.pathway_patches import (
 with workflow.unsafe.imports_passed_through():
     from models.decisions import DeadlineDurations, Effects, Evaluation
     from models.failures import Failure
-    from models.pathway import ActionInput, ApplyActionInput, PathwayState
+    from models.pathway import ActionInput, PathwayState
     from models.transitions import FROM_FACTS, next_stage
     from rules import planning
     from rules.vocabulary import RuleFacts
@@ -83,30 +83,17 @@ class ActionInSteps:
             await self._refuse_for_policy(inp, f"échéance incalculable ({type(exc).__name__})")
             return
         new.deadlines = kept + armed
-        resolved = sorted(
-            {d.kind for d in state.deadlines if d.missed}
-            - {d.kind for d in new.deadlines if d.missed}
-        )
         applied = await calls.apply(
-            ApplyActionInput(
-                household_id=state.household_id,
-                workflow_id=workflow.info().workflow_id,
-                action=inp.action,
-                submission_id=inp.submission_id,
-                occurred_at=inp.occurred_at,
-                actor=inp.actor,
-                stage_before=before,
-                stage_after=after,
-                overdue=new.overdue,
-                next_deadline=new.next_deadline,
-                referent_structure=inp.referent_structure,
-                exit_situation=new.exit_situation,
-                resolved=resolved,
+            planning.to_record(
+                state,
+                inp,
+                new,
+                workflow.info().workflow_id,
+                before,
                 evaluation=evaluation,
                 effects=effects,
-                facts=facts.model_dump(mode="json") if facts else {},
-                policy_failure=failure,
-                due_at=planning.awaited_due(state.deadlines, inp.action),
+                facts=facts,
+                failure=failure,
             )
         )
         # `applied` is False when the records were already written: by this very update before
