@@ -84,9 +84,11 @@ async def test_a_session_decides_the_households_of_its_agenda(http, worked, sett
     assert mine == [older, newer]  # the longest-waiting first
     with Session(engine) as s:  # the agenda is a read of household data: audited
         read = s.exec(
-            select(AuditEvent).where(
+            select(AuditEvent)
+            .where(
                 AuditEvent.household_id == older, AuditEvent.record == "ordre du jour de commission"
             )
+            .order_by(col(AuditEvent.seq))
         ).all()
     assert read and read[0].action == "lecture"
 

@@ -347,9 +347,10 @@ def _downloads(engine: Engine, departement: str) -> list[AuditEvent]:
     with Session(engine) as s:
         return list(
             s.exec(
-                select(AuditEvent).where(
-                    AuditEvent.departement == departement, AuditEvent.action == "export"
-                )
+                select(AuditEvent)
+                .where(AuditEvent.departement == departement, AuditEvent.action == "export")
+                # In the chain's order: PostgreSQL returns rows an erasure updated last otherwise.
+                .order_by(col(AuditEvent.seq))
             ).all()
         )
 
