@@ -8,7 +8,6 @@ import logging
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
+
+from core.ports import free_port
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -182,12 +183,6 @@ def tree_mib(pid: int, key: str = "VmRSS") -> float:
 def peak_rss_mib(pid: int) -> float:
     """VmHWM: the peak resident memory of a live process."""
     return status_mib(pid, "VmHWM")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))  # loopback only; the OS picks a free port
-        return int(sock.getsockname()[1])
 
 
 def stack_env(workdir: Path, api_port: int) -> dict[str, str]:

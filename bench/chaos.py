@@ -47,12 +47,12 @@ from api.actions import submission_id  # noqa: E402
 from bench._common import (  # noqa: E402
     children,
     command_of,
-    free_port,
     kill_process,
     stack_env,
     wait_until,
 )
 from core.db import make_engine  # noqa: E402
+from core.ports import free_port  # noqa: E402
 from models.pathway import Action, Stage  # noqa: E402
 from models.records import Household, Submission, SubmissionStatus, TimelineEvent  # noqa: E402
 

@@ -40,7 +40,6 @@ from bench._common import (  # noqa: E402
     Result,
     Service,
     child_pids,
-    free_port,
     leave,
     measure,
     peak_rss_mib,
@@ -50,6 +49,7 @@ from bench._common import (  # noqa: E402
 from bench.bare import BareWorkflow  # noqa: E402
 from bench.pathway_report import level_report, summary  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
+from core.ports import free_port  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 
 BIN = Path(sys.executable).parent

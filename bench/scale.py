@@ -55,7 +55,6 @@ from bench._common import (  # noqa: E402
     Errors,
     Result,
     Service,
-    free_port,
     leave,
     measure,
     run_bench,
@@ -66,6 +65,7 @@ from bench.scale_load import STAGES, Op, Traffic, log_in  # noqa: E402
 from bench.scale_report import Point, Wakeup, file_bytes, missed, summary  # noqa: E402
 from core import clock  # noqa: E402
 from core.db import migrate  # noqa: E402
+from core.ports import free_port  # noqa: E402
 from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 

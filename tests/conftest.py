@@ -2,7 +2,6 @@
 the real time-skipping test server, the real dev server, the real worker and API."""
 
 import os
-import socket
 import threading
 
 # Settings default to production: the tests (and the processes they start, which inherit this)
@@ -30,6 +29,7 @@ from temporalio.worker import Worker
 from api.accounts import create_user
 from api.main import create_app
 from core.db import make_engine, migrate
+from core.ports import free_port
 from core.security import create_token
 from core.settings import Settings
 from core.temporal import DATA_CONVERTER
@@ -224,9 +224,7 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
 @pytest.fixture
 def served(settings, engine) -> Iterator[str]:
     """The real app behind a real socket (a browser needs one), in a thread of its own."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
     )

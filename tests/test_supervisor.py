@@ -4,7 +4,6 @@ import io
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cli.supervisor import Supervised, Supervisor, backoff, describe_exit, seconds
+from core.ports import ephemeral_start, free_port
 from core.settings import ROOT
 
 PY = sys.executable
@@ -169,12 +169,6 @@ def test_the_death_of_temporal_stops_everything(tmp_path: Path) -> None:
 # The real `make up`, in a temporary directory on free ports.
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def command_of(pid: int) -> str | None:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -309,3 +303,11 @@ def test_devstack_exits_non_zero_when_temporal_dies(devstack: Devstack) -> None:
     )
     assert "Arrêt : API puis worker" in devstack.text()
     assert alive(devstack) == []
+
+
+def test_stack_ports_come_from_below_the_range_the_os_hands_out() -> None:
+    # A port from bind(0) could be taken again by the dev server's own internal ports before
+    # its Web UI binds it (CI once stopped a whole test stack that way).
+    start = ephemeral_start()
+    ports = {free_port() for _ in range(20)}
+    assert all(1024 < p < start for p in ports) and len(ports) > 1
