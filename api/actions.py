@@ -275,11 +275,12 @@ async def send(
 
 async def disclose(ctx: ActionContext, view: PathwayView) -> PathwayView:
     """The answer as its caller may read it: the one rule of api/redaction.py."""
-    seen = await run_in_threadpool(
-        lambda: redaction.viewer(
-            ctx.principal, stage=view.stage.value, departement=view.departement, book=ctx.book
+    stage, dep, book = view.stage.value, view.departement, ctx.book
+    seen = redaction.viewer_at_once(ctx.principal, stage=stage, departement=dep, book=book)
+    if seen is None:  # the policy must be read first: not on the event loop
+        seen = await run_in_threadpool(
+            lambda: redaction.viewer(ctx.principal, stage=stage, departement=dep, book=book)
         )
-    )
     return redaction.pathway(view, seen)
 
 

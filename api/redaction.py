@@ -38,7 +38,7 @@ from models.vocab_orientation import ExitSituation, Measure, NotHousingReason
 from rules.sensitivity import NOTHING_SHOWN, PRODUCED, RuleDisclosure, classify, param_codes
 
 if TYPE_CHECKING:
-    from rules.book import PolicyBook
+    from rules.book import Policy, PolicyBook
 
 HIDDEN = "masqué (besoin d'en connaître)"
 EMPTY: tuple[Any, ...] = (None, [], "", {})
@@ -80,7 +80,11 @@ def rules_of(book: "PolicyBook | None", departement: str) -> RuleDisclosure:
         policy = book.policy(departement)
     except Exception:
         return NOTHING_SHOWN
-    key = (id(book), departement, policy.ruleset)
+    return _classification(book, departement, policy)
+
+
+def _classification(book: "PolicyBook", departement: str, policy: "Policy") -> RuleDisclosure:
+    key = (id(book), departement, policy.ruleset)  # as read by viewer_at_once
     with _lock:
         if key not in _classified:
             _classified[key] = classify(policy.rules.values())
@@ -91,11 +95,28 @@ def viewer(
     principal: Principal | None, *, stage: str, departement: str, book: "PolicyBook | None"
 ) -> Viewer:
     """Blocking (the policy may be read): call it from a worker thread."""
-    if principal is None:  # a trusted in-process caller
+    if principal is None or sees_sensitive(principal.roles, principal.permissions, stage):
+        return EVERYTHING  # None: a trusted in-process caller
+    return _limited(principal, rules_of(book, departement))
+
+
+def viewer_at_once(
+    principal: Principal | None, *, stage: str, departement: str, book: "PolicyBook | None"
+) -> Viewer | None:
+    """`viewer` without blocking, when it needs no file read (the département's policy read
+    already and unchanged); None otherwise: then call `viewer` from a worker thread. Saves an
+    action's answer the thread-pool hop (5 % of the API's time under load)."""
+    if principal is None or sees_sensitive(principal.roles, principal.permissions, stage):
         return EVERYTHING
-    if sees_sensitive(principal.roles, principal.permissions, stage):
-        return EVERYTHING
-    rules = rules_of(book, departement)
+    if book is None:
+        return _limited(principal, NOTHING_SHOWN)
+    policy = book.unchanged(departement)
+    # Classified already (a plain read: classifying is the blocking call's work).
+    rules = _classified.get((id(book), departement, policy.ruleset)) if policy else None
+    return None if rules is None else _limited(principal, rules)
+
+
+def _limited(principal: Principal, rules: RuleDisclosure) -> Viewer:
     return Viewer(
         reads=principal.can(Permission.READ),
         sensitive=False,

@@ -216,6 +216,20 @@ class PolicyBook:
                 stamps.append(None)
         return tuple(stamps)
 
+    def unchanged(self, departement: str) -> Policy | None:
+        """The policy in force when its files are untouched since last read (two `stat`s, no
+        reading); None when they may have changed or another thread is reading them: then ask
+        `policy`, which may read and check them (blocking)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            current = self._active.get(departement)
+            if current and self._stamps.get(departement) == self._stamp(departement):
+                return current[1]
+            return None
+        finally:
+            self._lock.release()
+
     def policy(self, departement: str) -> Policy:
         """The policy in force; a changed file replaces it only once it passes every check."""
         with self._lock:

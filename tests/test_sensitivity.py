@@ -2,6 +2,9 @@
 declarations name real fields, facts and values; the rules that test or produce a sensitive value
 are classified from them (rules/sensitivity.py); an undeclared fact is hidden until declared."""
 
+import shutil
+from pathlib import Path
+
 from api import facts, redaction
 from api.permissions import MATRIX, Permission
 from api.redaction import HIDDEN, Viewer, pathway, row, viewer
@@ -22,9 +25,13 @@ from models.sensitivity import (
 )
 from models.users import Role
 from models.vocab import Theme
+from rules.book import NATIONAL, PolicyBook
+from rules.engine import rules_engine
 from rules.sensitivity import NOTHING_SHOWN, RuleDisclosure
 from rules.vocabulary import FACTS
 from tests import hunt
+
+POLICIES = Path(__file__).parent.parent / "policies"
 
 
 def test_declarations_name_real_fields_facts_and_values() -> None:
@@ -152,3 +159,27 @@ def test_a_file_loses_the_dates_and_rules_that_tell_the_situation() -> None:
     ]
     assert shown.alerts == [] and shown.next_deadline is None and shown.overdue is None
     assert shown.flags == ["dls_renewal"] and shown.sensitive_hidden
+
+
+def test_an_answer_is_redacted_at_once_only_when_no_file_needs_reading(tmp_path) -> None:
+    # The action's answer skips the thread-pool hop when the policy is read already and its
+    # files are unchanged; it must then see exactly what the blocking `viewer` sees.
+    for name in (f"{NATIONAL}.yaml", "75.yaml"):
+        shutil.copy(POLICIES / name, tmp_path / name)
+    book, where = PolicyBook(tmp_path, None, rules_engine()), {"stage": "flash_evaluated"}
+    caseworker = _principal(Role.ECOUTANT_115)
+    assert redaction.viewer_at_once(caseworker, departement="75", book=book, **where) is None
+    blocking = viewer(caseworker, departement="75", book=book, **where)
+    assert blocking.rules is not NOTHING_SHOWN and blocking.rules.hidden_values
+    at_once = redaction.viewer_at_once(caseworker, departement="75", book=book, **where)
+    assert at_once == blocking
+    edited = tmp_path / "75.yaml"
+    edited.write_text(edited.read_text() + "\n# modifié\n")
+    assert redaction.viewer_at_once(caseworker, departement="75", book=book, **where) is None
+    # Those who see everything, and a caller without a book, need no file at all.
+    coordinator = _principal(Role.COORDINATEUR)
+    assert redaction.viewer_at_once(coordinator, departement="75", book=book, **where) is (
+        redaction.EVERYTHING
+    )
+    nothing = redaction.viewer_at_once(caseworker, departement="75", book=None, **where)
+    assert nothing == viewer(caseworker, departement="75", book=None, **where)
