@@ -13,8 +13,12 @@ SDK version changes it, and `sandboxed_runner` then falls back to the SDK's own 
 same result) rather than guess.
 """
 
+import ast
 import compileall
+import importlib.util
 import inspect
+import pkgutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,7 @@ from temporalio.worker.workflow_sandbox import (
     SandboxRestrictions,
     _runner,
 )
+from temporalio.worker.workflow_sandbox._restrictions import RestrictionContext
 
 log = structlog.get_logger()
 IN_SANDBOX = "__temporal_in_sandbox"  # where the SDK keeps the sandboxed instance
@@ -77,3 +82,54 @@ def compile_workflow_code(workflows_dir: Path) -> bool:
         return True
     log.warning("workflow_bytecode_not_written", directory=str(workflows_dir))
     return False
+
+
+def module_files(names: Iterable[str]) -> Iterator[Path]:
+    """The source files of these modules, and of every module of a package among them."""
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        yield Path(spec.origin)
+        for sub in pkgutil.walk_packages(spec.submodule_search_locations or [], f"{name}."):
+            found = importlib.util.find_spec(sub.name)
+            if found is not None and found.origin is not None:
+                yield Path(found.origin)
+
+
+def restricted_uses(source: str, restrictions: SandboxRestrictions) -> list[str]:
+    """What a passed-through module's code reaches that the sandbox refuses in a workflow.
+
+    A module passed through is loaded once, outside the sandbox: its imported names are the
+    real ones, so the sandbox no longer refuses, say, `uuid.uuid4()` written there. This reads
+    the source instead, with the sandbox's own lists: every name imported, and every dotted
+    name reached from one (`datetime.now`, `os.environ`), checked as the sandbox would check it
+    while a workflow runs. One level deep: a helper module called from there is checked when it
+    is passed through itself."""
+    context = RestrictionContext()
+    context.is_runtime = True  # the restrictions that apply while a workflow runs
+    tree = ast.parse(source)
+    origin: dict[str, tuple[str, ...]] = {}  # local name -> dotted path it stands for
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                parts = a.name.split(".") if a.asname else a.name.split(".")[:1]
+                origin[a.asname or parts[0]] = tuple(parts)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                origin[a.asname or a.name] = (*node.module.split("."), a.name)
+    found = []
+    for node in ast.walk(tree):
+        chain: list[str] = []
+        while isinstance(node, ast.Attribute):
+            chain.insert(0, node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in origin:
+            continue
+        path = (*origin[node.id], *chain)
+        modules = [path[:i] for i in range(1, len(path) + 1)]
+        if any(restrictions.invalid_modules.match_access(context, *m) for m in modules) or (
+            restrictions.invalid_module_members.match_access(context, *path, include_use=True)
+        ):
+            found.append(".".join(path))
+    return sorted(set(found))

@@ -14,11 +14,15 @@ from temporalio.converter import ActivitySerializationContext, WorkflowSerializa
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import _runner
+from temporalio.worker.workflow_sandbox._importer import Importer
+from temporalio.worker.workflow_sandbox._restrictions import RestrictionContext
 
 from core.sandbox import (
     DirectContextSandboxedRunner,
     _DirectContextInstance,
     compile_workflow_code,
+    module_files,
+    restricted_uses,
     sandboxed_runner,
     sdk_shape_known,
 )
@@ -28,7 +32,13 @@ from tests import factories
 from tests.conftest import new_id
 from tests.pathway_helpers import body
 from tests.sandbox_workflows import DrawsARandomId
-from worker import RESTRICTIONS, WORKFLOWS_DIR
+from worker import OUR_PASSTHROUGH, RESTRICTIONS, WORKFLOWS_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+# Reached by a passed-through module, and safe: never from workflow code.
+KNOWN = {
+    "models/records.py": {"random.random"},  # a household's tie-breaker, drawn by its writer
+}
 
 
 def test_the_sdk_is_the_one_the_direct_lookups_were_written_for():
@@ -106,3 +116,38 @@ def test_a_deployment_where_bytecode_cannot_be_written_is_told_and_the_worker_go
     (code / "pathway.py").write_text("x = 1\n")
     (code / "__pycache__").write_text("")  # not a directory: nothing can be written there
     assert not compile_workflow_code(code)
+
+
+def test_the_pathway_module_is_loaded_once_not_in_each_sandbox():
+    importer = Importer(
+        RESTRICTIONS, RestrictionContext(), workflow_module_name="workflows.pathway"
+    )
+    assert importer.module_configured_passthrough("workflows.pathway")
+    assert not importer.module_configured_passthrough("workflows.vacancy")  # still reloaded
+
+
+def test_no_passed_through_module_reaches_what_the_sandbox_refuses():
+    files = {str(f.relative_to(ROOT)): f for f in module_files(OUR_PASSTHROUGH)}
+    assert {"workflows/pathway.py", "models/records.py", "rules/planning.py"} <= set(files)
+    found = {name: set(restricted_uses(f.read_text(), RESTRICTIONS)) for name, f in files.items()}
+    assert {
+        n: uses - KNOWN.get(n, set()) for n, uses in found.items() if uses - KNOWN.get(n, set())
+    } == {}
+    assert all(found[n] >= uses for n, uses in KNOWN.items())  # no stale exemption
+
+
+def test_the_source_check_refuses_what_the_sandbox_refuses():
+    drawn = (ROOT / "tests" / "sandbox_workflows.py").read_text()
+    assert restricted_uses(drawn, RESTRICTIONS) == ["uuid.uuid4"]
+    wall_clock = "datetime.now"  # spelt apart: tests/test_clock.py looks for the call itself
+    source = (
+        "import os\nimport random as chance\nfrom datetime import datetime, timedelta\n"
+        f"from uuid import uuid4\nx = {wall_clock}(), timedelta(1), os.environ['A'], "
+        "chance.random(), uuid4()\n"
+    )
+    assert restricted_uses(source, RESTRICTIONS) == [
+        "datetime.datetime.now",
+        "os.environ",
+        "random.random",
+        "uuid.uuid4",
+    ]
