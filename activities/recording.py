@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import rows
 from activities.decisions import decision_detail, policy_failure_alert, record_decisions
 from activities.writers import WRITERS
 from core import clock
@@ -28,15 +29,7 @@ from models.decisions import DeadlineDurations, Evaluation
 from models.failures import Failure
 from models.pathway import Action, ApplyActionInput
 from models.recording import ActionOutcome, RecordActionInput, RecordActionResult
-from models.records import (
-    Alert,
-    AlertKind,
-    Household,
-    Submission,
-    SubmissionStatus,
-    TimelineEvent,
-    TimelineKind,
-)
+from models.records import Alert, AlertKind, TimelineEvent, TimelineKind
 from models.transitions import next_stage
 from rules import planning
 from rules.document import PolicyInvalid
@@ -62,38 +55,32 @@ def write_action(engine: Engine, inp: ApplyActionInput) -> bool:
     with session_scope(engine) as session:
         payload: dict = {}
         if inp.submission_id is not None:
-            submission = session.get(Submission, inp.submission_id)
-            if submission is None:
+            try:
+                claimed = rows.claim_submission(
+                    session, inp.submission_id, inp.household_id, inp.action
+                )
+            except rows.SubmissionMismatch as exc:  # never someone else's entry under this id
                 raise ApplicationError(
-                    "saisie introuvable",
+                    "saisie introuvable, ou d'un autre ménage ou d'une autre action",
                     type=Failure.SUBMISSION_MISSING.value,
                     non_retryable=True,
-                )
-            if submission.household_id != inp.household_id or submission.action != inp.action:
-                raise ApplicationError(  # never someone else's entry under this id
-                    "saisie d'un autre ménage ou d'une autre action",
-                    type=Failure.SUBMISSION_MISSING.value,
-                    non_retryable=True,
-                )
-            if submission.status == SubmissionStatus.APPLIED:  # a plain str when read back
+                ) from exc
+            if claimed is None:
                 bound.info("action_already_applied", action=inp.action)
                 return False
-            payload = dict(submission.payload)
-            submission.status, submission.payload = SubmissionStatus.APPLIED, {}
-            submission.applied_at = clock.now()
-            session.add(submission)
+            payload = claimed
         try:
             WRITERS[inp.action](session, inp, payload)
         except ValidationError as exc:  # a bad stored entry will not heal by retrying
             raise ApplicationError(
                 "saisie invalide", type=Failure.SUBMISSION_INVALID.value, non_retryable=True
             ) from exc
-        session.flush()
-        household = session.get(Household, inp.household_id)
-        if household is None:
+        try:
+            household, read = rows.read_household(session, inp.household_id)
+        except LookupError as exc:
             raise ApplicationError(
                 "ménage introuvable", type=Failure.HOUSEHOLD_MISSING.value, non_retryable=True
-            )
+            ) from exc
         household.stage = inp.stage_after
         household.overdue = inp.overdue
         household.next_deadline = inp.next_deadline
@@ -112,7 +99,7 @@ def write_action(engine: Engine, inp: ApplyActionInput) -> bool:
             due_at=inp.occurred_at,
             effects=inp.effects,
         )
-        session.add(household)
+        rows.save_household(session, household, read)
         _resolve_alerts(session, inp)
         if inp.policy_failure:
             session.add(
@@ -120,7 +107,8 @@ def write_action(engine: Engine, inp: ApplyActionInput) -> bool:
                     inp.household_id, household.departement, inp.policy_failure, clock.now()
                 )
             )
-        session.add(
+        rows.insert(
+            session,
             TimelineEvent(
                 household_id=inp.household_id,
                 departement=household.departement,
@@ -135,7 +123,7 @@ def write_action(engine: Engine, inp: ApplyActionInput) -> bool:
                     **({"resolved": [k.value for k in inp.resolved]} if inp.resolved else {}),
                     **decision_detail(inp.evaluation),
                 },
-            )
+            ),
         )
     bound.info("action_applied", action=inp.action, stage=inp.stage_after)
     if os.environ.get(CRASH_AFTER_COMMIT) == inp.action.value:

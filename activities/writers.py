@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from activities import measures
+from activities import measures, rows
 from models.evaluations import (
     CommissionDecision,
     FlashEvaluation,
@@ -47,10 +47,9 @@ def _report(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) ->
             "seniority_since": payload["encountered_at"],  # the request: waiting from then
         }
     )
-    session.add(household)
-    session.flush()  # persons reference the household
-    for member in members:
-        session.add(Person.model_validate({**member, "household_id": inp.household_id}))
+    persons = [Person.model_validate({**m, "household_id": inp.household_id}) for m in members]
+    rows.insert(session, household)  # first: persons reference the household
+    rows.insert(session, *persons)
 
 
 def timeliness(inp: ApplyActionInput) -> dict[str, Any]:
@@ -62,7 +61,7 @@ def timeliness(inp: ApplyActionInput) -> dict[str, Any]:
 def _record(table: type[SQLModel], **extra: Any) -> Writer:
     def write(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
         row = {**payload, **extra, **timeliness(inp), "household_id": inp.household_id}
-        session.add(table.model_validate({**row, "submission_id": inp.submission_id}))
+        rows.insert(session, table.model_validate({**row, "submission_id": inp.submission_id}))
 
     return write
 
