@@ -5,14 +5,11 @@ dates and coded facts go to Temporal. A refused action leaves nothing behind.
 """
 
 import asyncio
-import hashlib
-import json
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     Client,
@@ -30,7 +27,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities import audit
-from api import redaction
+from api import idempotency, redaction, viewers
 from api.deps import ActionContext
 from api.errors import ApiError
 from api.facts import RecordedFacts
@@ -44,69 +41,6 @@ from workflows import search_attributes as sa
 from workflows.pathway import PathwayWorkflow, workflow_id
 
 UPDATE_WAIT_SECONDS = 30  # how long a request waits for its pathway to apply the action
-SUBMISSION_ID_LENGTH = 64  # the length of Submission.id and of the records' submission_id
-
-
-def submission_id(action: Action, idempotency_key: str | None, actor: str) -> str:
-    """The staged entry's id, and the base of its update id. A client's key is scoped to its
-    account (another account's identical key is another entry) and stands through its digest,
-    which fits the columns whatever the key's length."""
-    if idempotency_key is None:
-        return f"{action.value}:{uuid.uuid4()}"
-    prefix = f"{action.value}:"
-    digest = hashlib.sha256(f"{actor}\0{idempotency_key}".encode()).hexdigest()
-    return prefix + digest[: SUBMISSION_ID_LENGTH - len(prefix)]
-
-
-def request_digest(body: BaseModel | None) -> str:
-    """SHA-256 of the body as the client sent it (fields it left out are not filled with their
-    defaults, so a retry that omits a default date digests the same)."""
-    sent = body.model_dump(mode="json", exclude_unset=True) if body is not None else {}
-    canonical = json.dumps(sent, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _key_conflict(existing: Submission, household_id: str, action: Action, digest: str) -> str:
-    """What differs from the entry first staged under this key ("" when it is a true retry)."""
-    if existing.action != action:
-        earlier = next((a.label for a in Action if a.value == existing.action), existing.action)
-        return f"cette clé a déjà servi pour une autre action (« {earlier} »)"
-    if existing.household_id != household_id:
-        return "cette clé a déjà servi pour un autre ménage"
-    if existing.request_digest is not None and existing.request_digest != digest:
-        return "cette clé a déjà servi pour la même action avec un autre contenu"
-    return ""
-
-
-def _same_key_elsewhere(session: Session, ctx: ActionContext, action: Action) -> Submission | None:
-    """An entry of another action staged under the same key by the same account (the key is
-    part of each action's entry id, so it is looked up under each of the other actions)."""
-    if ctx.idempotency_key is None:
-        return None
-    others = [
-        submission_id(other, ctx.idempotency_key, ctx.actor) for other in Action if other != action
-    ]
-    return session.exec(select(Submission).where(col(Submission.id).in_(others))).first()
-
-
-FIRST_CONTACTS = uuid.UUID("6f1d3c52-6a0e-4b52-9a55-3c1b8f0e2d71")  # a namespace of our own
-
-
-def household_for_key(sid: str, keyed: bool) -> str:
-    """A first contact's household id: derived from its (account-scoped) key, so every retry —
-    even one staged again after its entry was purged — names the same household; random
-    without a key. Chosen by the server either way: nothing for a client to probe."""
-    return str(uuid.uuid5(FIRST_CONTACTS, sid)) if keyed else str(uuid.uuid4())
-
-
-def _update_id(submission: Submission) -> str:
-    """One update per staged entry: a retry finds the update in flight (or its result); an
-    entry staged again after a refusal gets a fresh update, since Temporal keeps the old
-    refusal under the old id."""
-    created = submission.created_at
-    if created.tzinfo is not None:  # as PostgreSQL gives it back; SQLite gives naive UTC
-        created = created.astimezone(UTC).replace(tzinfo=None)
-    return f"{submission.id}@{created.isoformat()}"
 
 
 def _hold_submission(
@@ -130,9 +64,11 @@ def _hold_submission(
             dep = household_for(session, ctx.principal, household_id).departement  # 404 outside
         elif session.get(Household, household_id) is None:
             raise ApiError(404, "Ménage inconnu.")
-        existing = session.get(Submission, sid) or _same_key_elsewhere(session, ctx, action)
+        existing = session.get(Submission, sid) or idempotency.same_key_elsewhere(
+            session, ctx, action
+        )
         if existing is not None:
-            conflict = _key_conflict(existing, household_id, action, digest)
+            conflict = idempotency.key_conflict(existing, household_id, action, digest)
             if conflict:  # a reused key never returns another request's result
                 raise ApiError(
                     422,
@@ -140,7 +76,9 @@ def _hold_submission(
                     "enregistré. Une nouvelle saisie demande une nouvelle clé.",
                     erreurs=[{"champ": "Idempotency-Key", "message": conflict}],
                 )
-            return _update_id(existing), True  # a retry: dedup'd by update id and activity
+            return idempotency.update_id(
+                existing
+            ), True  # a retry: dedup'd by update id and activity
         submission = Submission(
             id=sid,
             household_id=household_id,
@@ -163,7 +101,7 @@ def _hold_submission(
                 departement=dep,
                 session=session,
             )
-        return _update_id(submission), False
+        return idempotency.update_id(submission), False
 
     return audit.transaction(ctx.engine, hold)
 
@@ -189,10 +127,17 @@ async def send(
     measures: list[str] | None = None,
 ) -> PathwayView:
     client, engine, actor = ctx.client, ctx.engine, ctx.actor
-    sid = submission_id(action, ctx.idempotency_key, actor)
+    sid = idempotency.submission_id(action, ctx.idempotency_key, actor)
     payload = body.model_dump(mode="json") if body is not None else {}
     update_id, retried = await run_in_threadpool(
-        _hold_submission, ctx, sid, household_id, action, payload, departement, request_digest(body)
+        _hold_submission,
+        ctx,
+        sid,
+        household_id,
+        action,
+        payload,
+        departement,
+        idempotency.request_digest(body),
     )
     inp = ActionInput(
         action=action,
@@ -276,10 +221,10 @@ async def send(
 async def disclose(ctx: ActionContext, view: PathwayView) -> PathwayView:
     """The answer as its caller may read it: the one rule of api/redaction.py."""
     stage, dep, book = view.stage.value, view.departement, ctx.book
-    seen = redaction.viewer_at_once(ctx.principal, stage=stage, departement=dep, book=book)
+    seen = viewers.viewer_at_once(ctx.principal, stage=stage, departement=dep, book=book)
     if seen is None:  # the policy must be read first: not on the event loop
         seen = await run_in_threadpool(
-            lambda: redaction.viewer(ctx.principal, stage=stage, departement=dep, book=book)
+            lambda: viewers.viewer(ctx.principal, stage=stage, departement=dep, book=book)
         )
     return redaction.pathway(view, seen)
 

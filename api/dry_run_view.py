@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api import redaction
+from api import viewers
 from api.permissions import Permission
 from api.security import Principal, in_scope
 from models.records import Household
@@ -58,7 +58,7 @@ def readable_examples(
         household = session.get(Household, example.household_id)
         if household is None or not in_scope(session, principal, household):
             continue
-        seen = redaction.viewer(
+        seen = viewers.viewer(
             principal, stage=household.stage, departement=household.departement, book=book
         )
         if not seen.sensitive:  # which rules fired tells the situation they test

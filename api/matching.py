@@ -31,7 +31,7 @@ from models.records import Household
 from models.vacancy import Proposal, Vacancy
 from models.vocab import Flag, SyploStatus, Vulnerability
 from models.vocab_orientation import PlaceType, RankingCriterion
-from rules.book import Policy
+from rules.policy import Policy
 from rules.vocabulary import FACTS
 
 C = RankingCriterion

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from activities import audit
 from activities import measures as writer
-from api import actions, redaction
+from api import actions, idempotency, redaction, viewers
 from api.deps import ActionContext
 from api.errors import ApiError
 from api.facts import RecordedFacts
@@ -207,7 +207,7 @@ async def act(ctx: ActionContext, op: MeasureOperation, household_id: str | None
     who = ctx.principal
     if ctx.idempotency_key is None:  # a key of our own: the new measure is found by its entry
         ctx = dataclasses.replace(ctx, idempotency_key=uuid.uuid4().hex)
-    sid = actions.submission_id(ACTION, ctx.idempotency_key, ctx.actor)
+    sid = idempotency.submission_id(ACTION, ctx.idempotency_key, ctx.actor)
 
     def prepare(session: Session) -> tuple[Household, list[str] | None, Any]:
         if op.measure_id is not None:
@@ -258,7 +258,7 @@ async def act(ctx: ActionContext, op: MeasureOperation, household_id: str | None
             found = session.get(Measure, measure_id)
         if found is None:
             raise ApiError(503, "La mesure n'a pas pu être relue : réessayez avec la même clé.")
-        seen = redaction.viewer(
+        seen = viewers.viewer(
             who, stage=household.stage, departement=household.departement, book=ctx.book
         )
         return redaction.measure(views(session, [found])[0], seen)

@@ -43,7 +43,7 @@ from sqlmodel import col  # noqa: E402
 
 from api import examples  # noqa: E402
 from api.accounts import create_user  # noqa: E402
-from api.actions import submission_id  # noqa: E402
+from api.idempotency import submission_id  # noqa: E402
 from bench._common import (  # noqa: E402
     children,
     command_of,

@@ -20,9 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from rules.book import NATIONAL, Policy, PolicyBook
+from rules.book import NATIONAL, PolicyBook
 from rules.compiler import definition, engine_fact
 from rules.conditions import All, AnyOf, Condition, Leaf, Not
+from rules.policy import Policy
 from rules.vocabulary import FACTS, default_facts
 
 OTHER = "\x00autre"

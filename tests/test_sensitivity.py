@@ -5,10 +5,11 @@ are classified from them (rules/sensitivity.py); an undeclared fact is hidden un
 import shutil
 from pathlib import Path
 
-from api import facts, redaction
+from api import facts, redaction, viewers
 from api.permissions import MATRIX, Permission
-from api.redaction import HIDDEN, Viewer, pathway, row, viewer
+from api.redaction import HIDDEN, pathway, row
 from api.security import Principal
+from api.viewers import Viewer, viewer
 from core import clock
 from models.decisions import ThematicReferent, ThemeParams
 from models.evaluations import FlashEvaluation, InDepthEvaluation
@@ -168,18 +169,18 @@ def test_an_answer_is_redacted_at_once_only_when_no_file_needs_reading(tmp_path)
         shutil.copy(POLICIES / name, tmp_path / name)
     book, where = PolicyBook(tmp_path, None, rules_engine()), {"stage": "flash_evaluated"}
     caseworker = _principal(Role.ECOUTANT_115)
-    assert redaction.viewer_at_once(caseworker, departement="75", book=book, **where) is None
+    assert viewers.viewer_at_once(caseworker, departement="75", book=book, **where) is None
     blocking = viewer(caseworker, departement="75", book=book, **where)
     assert blocking.rules is not NOTHING_SHOWN and blocking.rules.hidden_values
-    at_once = redaction.viewer_at_once(caseworker, departement="75", book=book, **where)
+    at_once = viewers.viewer_at_once(caseworker, departement="75", book=book, **where)
     assert at_once == blocking
     edited = tmp_path / "75.yaml"
     edited.write_text(edited.read_text() + "\n# modifié\n")
-    assert redaction.viewer_at_once(caseworker, departement="75", book=book, **where) is None
+    assert viewers.viewer_at_once(caseworker, departement="75", book=book, **where) is None
     # Those who see everything, and a caller without a book, need no file at all.
     coordinator = _principal(Role.COORDINATEUR)
-    assert redaction.viewer_at_once(coordinator, departement="75", book=book, **where) is (
-        redaction.EVERYTHING
+    assert viewers.viewer_at_once(coordinator, departement="75", book=book, **where) is (
+        viewers.EVERYTHING
     )
-    nothing = redaction.viewer_at_once(caseworker, departement="75", book=None, **where)
+    nothing = viewers.viewer_at_once(caseworker, departement="75", book=None, **where)
     assert nothing == viewer(caseworker, departement="75", book=None, **where)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from api import redaction
+from api import redaction, viewers
 from api.disclosure import Access, Disclosed, Disclosure
 from api.permissions import Permission
 from api.security import Principal, require
@@ -67,14 +67,14 @@ def my_alerts(
         query = query.where(resolved.is_(None) if open else resolved.is_not(None))
     with Session(engine) as session:
         rows = session.exec(query.order_by(col(Alert.raised_at).desc()).limit(limit)).all()
-    viewers: dict[tuple[str, str], redaction.Viewer] = {}
+    seen_by: dict[tuple[str, str], viewers.Viewer] = {}
     items = []
     for alert, household in rows:
         key = (household.departement, str(household.stage))
-        if key not in viewers:
-            viewers[key] = redaction.viewer(who, stage=key[1], departement=key[0], book=book)
+        if key not in seen_by:
+            seen_by[key] = viewers.viewer(who, stage=key[1], departement=key[0], book=book)
         raw = alert.model_dump(mode="json", warnings=False)
-        shown = redaction.alert(raw, viewers[key])
+        shown = redaction.alert(raw, seen_by[key])
         if shown is None:  # a kind of deadline this role does not see
             continue
         for name in ("due_at", "raised_at", "resolved_at"):

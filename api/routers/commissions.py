@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from activities import audit
-from api import actions, facts, redaction
+from api import actions, facts, idempotency, redaction, viewers
 from api import commissions as sql
 from api.deps import ActionContextDep
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
@@ -138,7 +138,7 @@ def get_session(commission_id: CommissionId, engine: EngineDep, who: Reader) -> 
         return CommissionSessionView.of(sql.session_for(s, who, commission_id))
 
 
-def _item(row: sql.AgendaRow, v: redaction.Viewer) -> AgendaItem:
+def _item(row: sql.AgendaRow, v: viewers.Viewer) -> AgendaItem:
     """One household of the agenda, as this reader may see it (api/redaction.py's rule)."""
     h, taken = row.household, row.decision
 
@@ -195,15 +195,15 @@ def session_agenda(
     journal d'audit."""
     with Session(engine) as s:
         rows = sql.agenda(s, sql.session_for(s, who, commission_id))
-    viewers: dict[str, redaction.Viewer] = {}
+    seen_by: dict[str, viewers.Viewer] = {}
     items = []
     for row in rows:
         h = row.household
-        if h.stage not in viewers:
-            viewers[h.stage] = redaction.viewer(
+        if h.stage not in seen_by:
+            seen_by[h.stage] = viewers.viewer(
                 who, stage=h.stage, departement=h.departement, book=book
             )
-        item = _item(row, viewers[h.stage])
+        item = _item(row, seen_by[h.stage])
         disclosed.household(h.id, sorted(item.model_dump(exclude_none=True)), h.departement)
         items.append(item)
     return items
@@ -245,7 +245,7 @@ async def decide(
     d'idempotence redonne le même résultat, sans doublon."""
     who = ctx.principal
     assert who is not None  # a route's context always has its caller
-    sid = actions.submission_id(Action.COMMISSION_DECISION, ctx.idempotency_key, ctx.actor)
+    sid = idempotency.submission_id(Action.COMMISSION_DECISION, ctx.idempotency_key, ctx.actor)
 
     def check() -> Any:
         with Session(ctx.engine) as s:

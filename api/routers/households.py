@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api import actions, examples, facts, redaction
+from api import actions, examples, facts, idempotency, redaction, viewers
 from api.deps import ActionContext, ActionContextDep
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import ApiError, problem
@@ -94,8 +94,8 @@ async def report(
     même ménage, sans doublon ; la même clé avec un autre contenu est refusée (422)."""
     if body.previous_household_id is not None:
         await run_in_threadpool(_earlier_pathway, ctx, body.previous_household_id)
-    sid = actions.submission_id(Action.REPORT, ctx.idempotency_key, ctx.actor)
-    household_id = actions.household_for_key(sid, ctx.idempotency_key is not None)
+    sid = idempotency.submission_id(Action.REPORT, ctx.idempotency_key, ctx.actor)
+    household_id = idempotency.household_for_key(sid, ctx.idempotency_key is not None)
     state = await actions.send(
         ctx,
         household_id=household_id,
@@ -301,10 +301,8 @@ async def pathway(
     departement = await run_in_threadpool(scope)
     view = await actions.read_state(client, household_id)
 
-    def seen() -> redaction.Viewer:
-        return redaction.viewer(
-            principal, stage=view.stage.value, departement=departement, book=book
-        )
+    def seen() -> viewers.Viewer:
+        return viewers.viewer(principal, stage=view.stage.value, departement=departement, book=book)
 
     shown = redaction.pathway(view, await run_in_threadpool(seen))
     disclosed.household(household_id, sorted(shown.model_dump(exclude_defaults=True)), departement)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from activities import audit
 from api import measures as sql
-from api import redaction
+from api import redaction, viewers
 from api.deps import ActionContextDep
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import ApiError, problem
@@ -154,7 +154,7 @@ async def household_measures(
         with Session(engine) as session:
             household = household_for(session, who, household_id)
             shown = sql.views(session, sql.of_household(session, household_id))
-        seen = redaction.viewer(
+        seen = viewers.viewer(
             who, stage=household.stage, departement=household.departement, book=book
         )
         disclosed.household(household_id, ["mesures"], household.departement)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 from activities import audit, erasure
-from api import redaction
+from api import redaction, viewers
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import ApiError, problem
 from api.permissions import Permission
@@ -173,7 +173,7 @@ async def export(
                     select(Rectification).where(Rectification.household_id == household_id)
                 )
             ]
-        seen = redaction.viewer(
+        seen = viewers.viewer(
             principal,
             stage=household.stage,
             departement=household.departement,

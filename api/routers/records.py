@@ -9,13 +9,13 @@ from sqlalchemy import String, and_, cast, false, func, or_
 from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
-from api import redaction
+from api import redaction, viewers
 from api.disclosure import Access, Disclosed, Disclosure
 from api.errors import problem
 from api.permissions import Permission
-from api.redaction import Viewer
 from api.security import Principal, household_for, require
 from api.state import BookDep, EngineDep
+from api.viewers import Viewer
 from core.clock import aware
 from models.evaluations import RECORD_TABLES as RECORDS
 from models.pathway import Stage
@@ -82,7 +82,7 @@ def _viewers(principal: Principal, book: PolicyBook) -> Callable[[str, str], Vie
 
     def of(departement: str, stage: str) -> Viewer:
         if (departement, stage) not in cache:
-            cache[departement, stage] = redaction.viewer(
+            cache[departement, stage] = viewers.viewer(
                 principal, stage=stage, departement=departement, book=book
             )
         return cache[departement, stage]
@@ -224,7 +224,7 @@ def _detail(
             recommended_place=household.recommended_place,
         )
         departement, stage = household.departement, household.stage
-    seen = redaction.viewer(principal, stage=stage, departement=departement, book=book)
+    seen = viewers.viewer(principal, stage=stage, departement=departement, book=book)
     fields = ["membres", *RECORDS, "chronologie"] + (["champs sensibles"] if seen.sensitive else [])
     disclosed.household(household_id, fields, departement)
     return redaction.detail(detail, seen)
