@@ -22,7 +22,7 @@ import pycanon.anonymity as canon
 import pytest
 from sqlmodel import Session, col, select
 
-from api import exports
+from api import export_dataset, exports, territories
 from api.main import create_app
 from models.audit import AuditEvent, AuditNote
 from models.departements import DEPARTEMENTS
@@ -254,9 +254,9 @@ async def test_a_k_anonymous_group_sharing_one_administrative_situation_is_broke
 
 def raw_dataset(engine: Any, dep: str) -> Any:
     request = AnonymisedExportRequest.model_validate({"departements": [dep], **PERIOD})
-    start, end = exports._bounds(request)
+    start, end = export_dataset.bounds(request)
     with Session(engine) as session:
-        return exports.dataset(session, [dep], start, end)
+        return export_dataset.dataset(session, [dep], start, end)
 
 
 async def test_the_parquet_file_reads_back_and_each_export_is_audited(api, engine):
@@ -365,11 +365,11 @@ async def test_per_territory_counts_mask_small_cells(api, engine):
 
 
 def test_secondary_suppression_leaves_no_masked_cell_recoverable():
-    cells, total = exports.masked_row({"a": 3, "b": 6, "c": 9, "d": 0})
+    cells, total = territories.masked_row({"a": 3, "b": 6, "c": 9, "d": 0})
     assert cells == {"a": "< 5", "b": "< 5", "c": 9, "d": 0} and total == 18
-    cells, total = exports.masked_row({"a": 3, "b": 2, "c": 9})
+    cells, total = territories.masked_row({"a": 3, "b": 2, "c": 9})
     assert cells == {"a": "< 5", "b": "< 5", "c": 9} and total == 14
-    assert exports.masked_row({"a": 4}) == ({"a": "< 5"}, "< 5")
+    assert territories.masked_row({"a": 4}) == ({"a": "< 5"}, "< 5")
 
 
 def test_every_departement_has_its_region_and_hierarchies_are_unambiguous():

@@ -19,6 +19,7 @@ from api.errors import ApiError, problem
 from api.permissions import Permission
 from api.security import Principal, require
 from api.state import EngineDep
+from api.territories import territory_table
 from models.exports import COLUMNS, AnonymisedExportRequest, ExportFormat, TerritoryTable
 from models.sensitivity import masked
 
@@ -158,6 +159,6 @@ async def territories(
 
     def count() -> TerritoryTable:
         with Session(engine) as session:
-            return exports.territories(session, principal.departements)
+            return territory_table(session, principal.departements)
 
     return await run_in_threadpool(count)
