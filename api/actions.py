@@ -36,7 +36,7 @@ from core.db import session_scope
 from models.failures import REFUSALS, Failure
 from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage
 from models.records import Household, Submission, SubmissionStatus
-from models.schemas import ActionRefused, PathwayView
+from models.views import ActionRefused, PathwayView
 from workflows import search_attributes as sa
 from workflows.pathway import PathwayWorkflow, workflow_id
 

@@ -10,7 +10,7 @@ from starlette.routing import Match
 
 from activities.audit import AuditUnavailable
 from core.logging import log
-from models.schemas import InvalidInput, Problem
+from models.views import InvalidInput, Problem
 
 MESSAGES = {
     "missing": "champ obligatoire",

@@ -22,12 +22,12 @@ from models.measures import Measure as MeasureRecord
 from models.measures import MeasureKind
 from models.pathway import Deadline
 from models.records import Household, Person
-from models.schemas import HouseholdDetail, HouseholdSummary, PathwayView
 from models.sensitivity import (
     fact_sensitive,
     field_sensitivity,
     value_list,
 )
+from models.views import HouseholdDetail, HouseholdSummary, PathwayView
 from models.vocab import Coded, Flag, Theme
 from models.vocab_orientation import ExitSituation, Measure, NotHousingReason
 from rules.sensitivity import param_codes

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 
 class Failure(StrEnum):
-    # Refusals: nothing changed, the caseworker reads why (409, models.schemas.ActionRefused).
+    # Refusals: nothing changed, the caseworker reads why (409, models.views.ActionRefused).
     ACTION_NOT_ALLOWED = "ActionNotAllowed"  # the transition table or one of its guards
     REFUSED_BY_POLICY = "RefusedByPolicy"  # the département's rules (refuse_solicitation)
     # Nothing changed either, but trying again later may work (503).

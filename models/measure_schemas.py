@@ -10,7 +10,8 @@ from sqlmodel._compat import SQLModelConfig
 from core import clock
 from models.measures import MeasureChangeKind, MeasureEndReason, MeasureKind
 from models.offer_schemas import Departement, Moment
-from models.schemas import Dated, JsonTypes, PathwayView
+from models.schemas import Dated, JsonTypes
+from models.views import PathwayView
 from models.vocab import AccompanimentIntensity
 
 ServiceId = Annotated[

@@ -18,7 +18,8 @@ from api.deps import ActionContext
 from core.codec import EncryptionCodec
 from core.temporal import DATA_CONVERTER
 from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS, Action
-from models.schemas import FirstContactCreate, PathwayView
+from models.schemas import FirstContactCreate
+from models.views import PathwayView
 from tests import factories
 from workflows.pathway import workflow_id
 

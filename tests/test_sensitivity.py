@@ -15,7 +15,6 @@ from models.decisions import ThematicReferent, ThemeParams
 from models.evaluations import FlashEvaluation, InDepthEvaluation
 from models.pathway import Deadline, DeadlineKind, PathwayState, Stage
 from models.records import TimelineKind
-from models.schemas import HouseholdDetail, PathwayView
 from models.sensitivity import (
     OTHER_FACTS,
     SENSITIVE_FACTS,
@@ -25,6 +24,7 @@ from models.sensitivity import (
     fact_sensitive,
 )
 from models.users import Role
+from models.views import HouseholdDetail, PathwayView
 from models.vocab import Theme
 from rules.book import NATIONAL, PolicyBook
 from rules.engine import rules_engine

@@ -30,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
         pathway_workflow_id,
     )
     from models.recording import ActionOutcome, RecordActionInput
-    from models.schemas import ActionRefused
     from models.transitions import allowed_actions
+    from models.views import ActionRefused
     from rules import planning
     from workflows import calls, presentation
     from workflows import search_attributes as sa

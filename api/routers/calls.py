@@ -31,7 +31,7 @@ from models.calls import (
     parse_daily_csv,
 )
 from models.departements import DEPARTEMENT_PATTERN
-from models.schemas import InvalidInput
+from models.views import InvalidInput
 
 router = APIRouter(prefix="/calls", tags=["Appels au 115"])
 Importer = Annotated[Principal, Depends(require(Permission.CALLS_IMPORT))]

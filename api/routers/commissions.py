@@ -29,7 +29,7 @@ from models.commissions import (
     SessionStatus,
 )
 from models.pathway import Action
-from models.schemas import ActionRefused, PathwayView
+from models.views import ActionRefused, PathwayView
 from models.vocab import Flag
 from models.vocab_orientation import NotHousingReason, PlaceType
 

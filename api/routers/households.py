@@ -16,7 +16,6 @@ from api.security import Principal, household_for, require
 from api.state import BookDep, EngineDep, TemporalDep
 from models.pathway import Action
 from models.schemas import (
-    ActionRefused,
     AdmissionCreate,
     CommissionDecisionCreate,
     ExitCreate,
@@ -26,9 +25,9 @@ from models.schemas import (
     InDepthEvaluationCreate,
     OrientationCreate,
     OrientationResponseCreate,
-    PathwayView,
     ReviewCreate,
 )
+from models.views import ActionRefused, PathwayView
 from models.vocab_orientation import OrientationAnswer
 
 router = APIRouter(prefix="/households", tags=["Parcours des ménages"])

@@ -32,7 +32,7 @@ from models.measure_schemas import (
     Transfer,
 )
 from models.measures import MeasureChangeKind, MeasureKind, MeasureService
-from models.schemas import ActionRefused
+from models.views import ActionRefused
 
 router = APIRouter(tags=["Mesures d'accompagnement"])
 K = MeasureChangeKind

@@ -23,7 +23,7 @@ from api.state import BookDep, EngineDep
 from models.departements import DEPARTEMENT_PATTERN
 from models.pathway import Stage
 from models.records import Household
-from models.schemas import InvalidInput
+from models.views import InvalidInput
 from rules.book import NATIONAL, PolicyBook
 from rules.document import PolicyInvalid
 from rules.dry_run import dry_run

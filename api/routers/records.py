@@ -20,7 +20,8 @@ from core.clock import aware
 from models.evaluations import RECORD_TABLES as RECORDS
 from models.pathway import Stage
 from models.records import Alert, Household, Person, TimelineEvent
-from models.schemas import DEPARTEMENT, HouseholdDetail, HouseholdPage, HouseholdSummary
+from models.schemas import DEPARTEMENT
+from models.views import HouseholdDetail, HouseholdPage, HouseholdSummary
 from models.vocab import Flag
 from rules.book import PolicyBook
 
