@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from core import clock
 from models.evaluations import FlashEvaluation, InDepthEvaluation
-from models.exports import (
+from models.export_columns import (
     ADMINISTRATIVE,
     AGE,
     COLUMNS,
@@ -28,11 +28,11 @@ from models.exports import (
     SIZE,
     TYPOLOGY,
     VULNERABILITY,
-    AnonymisedExportRequest,
     age_band,
     health_needs,
     size_band,
 )
+from models.exports import AnonymisedExportRequest
 from models.records import Household, Person
 from models.vocab import Relationship, Sex, Typology
 

@@ -1,5 +1,5 @@
 """Anonymised exports (R-OBS-1): the dataset (api/export_dataset.py) anonymised to k and ℓ by
-anjana (generalisation along models/exports.py's hierarchies, suppression of what cannot be
+anjana (generalisation along models/export_columns.py's hierarchies, suppression of what cannot be
 generalised enough), checked by pycanon before anything leaves. Only the API calls this
 (api/routers/exports.py); the per-territory table is api/territories.py.
 """
@@ -18,15 +18,8 @@ from anjana.anonymity.utils.utils import get_transformation
 from sqlmodel import Session
 
 from api.export_dataset import bounds, dataset
-from models.exports import (
-    COLUMNS,
-    PLACE,
-    QUASI_IDENTIFIERS,
-    SENSITIVE,
-    AnonymisedExportRequest,
-    ExportFormat,
-    hierarchies,
-)
+from models.export_columns import COLUMNS, PLACE, QUASI_IDENTIFIERS, SENSITIVE, hierarchies
+from models.exports import AnonymisedExportRequest, ExportFormat
 
 # anjana prints its progress on standard output and reads no option to stop it: runs are
 # serialised (they are CPU-bound anyway) and their output dropped.

@@ -27,7 +27,7 @@ from api.main import create_app
 from models.audit import AuditEvent, AuditNote
 from models.departements import DEPARTEMENTS
 from models.evaluations import FlashEvaluation, InDepthEvaluation
-from models.exports import (
+from models.export_columns import (
     AGE_BANDS,
     ANY,
     COLUMNS,
@@ -35,8 +35,8 @@ from models.exports import (
     QUASI_IDENTIFIERS,
     REGION_OF,
     SENSITIVE,
-    AnonymisedExportRequest,
 )
+from models.exports import AnonymisedExportRequest
 from models.records import Household, Person
 from tests.conftest import login, ok
 

@@ -20,7 +20,8 @@ from api.permissions import Permission
 from api.security import Principal, require
 from api.state import EngineDep
 from api.territories import territory_table
-from models.exports import COLUMNS, AnonymisedExportRequest, ExportFormat, TerritoryTable
+from models.export_columns import COLUMNS
+from models.exports import AnonymisedExportRequest, ExportFormat, TerritoryTable
 from models.sensitivity import masked
 
 router = APIRouter(tags=["Statistiques anonymes"])
