@@ -28,6 +28,11 @@ class PathwayView(PathwayState):
         )
 
 
+class FirstContactResult(BaseModel):
+    household_id: str
+    pathway: PathwayView
+
+
 class HouseholdSummary(BaseModel):
     id: str
     departement: str

@@ -27,7 +27,7 @@ from models.schemas import (
     OrientationResponseCreate,
     ReviewCreate,
 )
-from models.views import ActionRefused, PathwayView
+from models.views import ActionRefused, FirstContactResult, PathwayView
 from models.vocab_orientation import OrientationAnswer
 
 router = APIRouter(prefix="/households", tags=["Parcours des ménages"])
@@ -61,11 +61,6 @@ def _earlier_pathway(ctx: ActionContext, earlier_id: str) -> None:
     with Session(ctx.engine) as session:
         if household_for(session, ctx.principal, earlier_id).closed_at is None:  # type: ignore[arg-type]
             raise ApiError(409, "Ce ménage a un parcours ouvert : poursuivez-le plutôt.")
-
-
-class FirstContactResult(BaseModel):
-    household_id: str
-    pathway: PathwayView
 
 
 @router.post(
