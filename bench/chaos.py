@@ -27,10 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,159 +38,19 @@ import httpx  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from api import examples  # noqa: E402
 from api.accounts import create_user  # noqa: E402
 from api.idempotency import submission_id  # noqa: E402
 from bench._common import (  # noqa: E402
-    children,
     command_of,
     kill_process,
     stack_env,
     wait_until,
 )
+from bench.chaos_clients import STEPS, Tally, pathway  # noqa: E402
+from bench.chaos_killer import Chaos  # noqa: E402
 from core.db import make_engine  # noqa: E402
 from core.ports import free_port  # noqa: E402
-from models.pathway import Action, Stage  # noqa: E402
 from models.records import Household, Submission, SubmissionStatus, TimelineEvent  # noqa: E402
-
-A, S = Action, Stage
-# (path under /households/{id}, action, its body, the stage it leads to), in pathway order.
-STEPS: list[tuple[str, Action, Callable[[], dict[str, Any]], Stage]] = [
-    ("", A.REPORT, examples.first_contact, S.REPORTED),
-    ("/flash-evaluation", A.FLASH_EVALUATION, examples.flash, S.FLASH_EVALUATED),
-    ("/in-depth-evaluation", A.IN_DEPTH_EVALUATION, examples.in_depth, S.IN_DEPTH_EVALUATED),
-    ("/commission-decision", A.COMMISSION_DECISION, examples.commission, S.COMMISSION),
-    ("/orientation", A.ORIENTATION, examples.orientation, S.ORIENTATION_PROPOSED),
-    ("/orientation/response", A.ACCEPT_ORIENTATION, examples.accepted, S.ORIENTATION_PROPOSED),
-    ("/admission", A.ADMISSION, examples.placement, S.ADMITTED),
-]
-
-
-@dataclass
-class Tally:
-    # household, action, key, the stage it leads to: each acknowledged action
-    acks: list[tuple[str, Action, str, str]] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    retries: int = 0
-    unanswered: int = 0  # connection refused or cut, timeouts: the API restarting
-    anomalies: list[str] = field(default_factory=list)  # 409 after a lost answer, wrong stage
-    failures: list[str] = field(default_factory=list)  # 500, other statuses, never acknowledged
-    complete: int = 0
-    last: float = 0.0  # when the last answer came
-
-
-async def send(
-    http: httpx.AsyncClient, t: Tally, url: str, what: str, body: dict, limit: float
-) -> dict | None:
-    """The body of a 2xx, or None (and why, in the tally). The same key and body each try."""
-    started, pause, lost, last = time.monotonic(), 0.25, False, ""
-    while True:
-        try:
-            r = await http.post(url, json=body, headers={"Idempotency-Key": what.split()[-1]})
-        except httpx.TransportError as exc:
-            t.unanswered, lost, last = t.unanswered + 1, True, type(exc).__name__
-        else:
-            t.statuses[r.status_code] += 1
-            t.last, last = time.monotonic(), f"{r.status_code} {r.text[:300]}"
-            if r.is_success:
-                return dict(r.json())
-            if r.status_code != 503:
-                (t.anomalies if r.status_code == 409 and lost else t.failures).append(
-                    f"POST {url} ({what}) -> {last}"
-                )
-                return None
-            lost = True
-        if time.monotonic() - started > limit:
-            t.failures.append(f"POST {url} ({what}) unacknowledged after {limit:.0f} s: {last}")
-            return None
-        t.retries += 1
-        await asyncio.sleep(pause)
-        pause = min(2 * pause, 2.0)
-
-
-async def pathway(http: httpx.AsyncClient, t: Tally, steps: int, limit: float) -> None:
-    hid = ""
-    for path, action, body, stage in STEPS[:steps]:
-        key = f"chaos-{uuid.uuid4().hex}"
-        url = f"/households/{hid}{path}" if hid else "/households"
-        answer = await send(http, t, url, f"{action.value}, key {key}", body(), limit)
-        if answer is None:
-            return
-        hid = hid or answer["household_id"]
-        got = answer["pathway"]["stage"] if action is A.REPORT else answer["stage"]
-        t.acks.append((hid, action, key, stage.value))
-        if got != stage.value:
-            t.anomalies.append(f"{action.value} on {hid}: answered stage {got}, not {stage}")
-    t.complete += 1
-
-
-@dataclass
-class Chaos:
-    """Finds the devstack's worker and API among its children (/proc) and kills them on time."""
-
-    devstack: int
-    worker_log: Path
-    kill_every: float
-    api_every: float
-    max_kills: float = float("inf")
-    worker_kills: int = 0
-    api_kills: Counter[str] = field(default_factory=Counter)
-    first: dict[int, float] = field(default_factory=dict)  # when each process was first seen
-    logged: dict[int, int] = field(default_factory=dict)  # worker: start lines logged by then
-    ready: dict[int, float] = field(default_factory=dict)  # worker: when it logged its start
-    seen: dict[int, str] = field(default_factory=dict)  # every process of the stack, its cmdline
-    killed: set[int] = field(default_factory=set)  # may still be exiting (SIGTERM: finishing)
-    starts: int = 0  # « worker_started » lines in the worker's log, read up to `read` bytes
-    read: int = 0
-
-    def count(self, what: str) -> int:
-        return sum(what in cmd for cmd in self.seen.values())
-
-    def started(self) -> int:
-        with self.worker_log.open("rb") as log:
-            log.seek(self.read)
-            text = log.read()
-        text = text[: text.rfind(b"\n") + 1]  # whole lines only
-        self.read, self.starts = self.read + len(text), self.starts + text.count(b"worker_started")
-        return self.starts
-
-    def tick(self, kill: bool = True) -> dict[int, str]:
-        now, kids, started = time.monotonic(), children(self.devstack), self.started()
-        for pid, cmd in kids.items():
-            first = self.first.setdefault(pid, now)
-            self.seen.setdefault(pid, cmd)
-            self.seen.update(children(pid))  # the worker's rules engine, its resource tracker
-            if "worker.py" in cmd:
-                logged = self.logged.setdefault(pid, started if self.logged else 0)
-                if pid not in self.ready and (started > logged or now - first > 10):
-                    self.ready[pid] = now
-                due = now - self.ready.get(pid, now) >= self.kill_every
-                if kill and due and self.worker_kills < self.max_kills:
-                    kill_process(pid, signal.SIGKILL)
-                    self.worker_kills, self.ready[pid] = self.worker_kills + 1, float("inf")
-                    self.killed.add(pid)
-            elif kill and "uvicorn" in cmd and now - first >= self.api_every:
-                sig = signal.SIGKILL if sum(self.api_kills.values()) % 2 else signal.SIGTERM
-                kill_process(pid, sig)  # SIGTERM: it finishes its requests first
-                self.killed.add(pid)
-                self.api_kills[sig.name], self.first[pid] = self.api_kills[sig.name] + 1, 1e12
-        return kids
-
-    def struck(self) -> bool:
-        return self.worker_kills > 0 and sum(self.api_kills.values()) > 0
-
-    def up(self) -> bool:
-        """A worker that logged its start, and an API process: new ones, not those killed and
-        still on their way out."""
-        kids = {p: c for p, c in self.tick(kill=False).items() if p not in self.killed}
-        worker = any(p in self.ready for p, c in kids.items() if "worker.py" in c)
-        return worker and any("uvicorn" in c for c in kids.values())
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await asyncio.to_thread(self.tick)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.2)
 
 
 async def consistency(env: dict[str, str], t: Tally, seconds: float = 300) -> dict[str, Any]:
