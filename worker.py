@@ -100,7 +100,7 @@ async def main() -> None:
     configure_logging()
     settings = get_settings()
     settings.require_secrets()  # none missing outside development (weak ones: Settings)
-    compile_workflow_code(WORKFLOWS_DIR)  # each sandbox loads it again: from bytecode
+    compile_workflow_code(WORKFLOWS_DIR)  # sandboxes load the other workflows: from bytecode
     client = await connect(settings, metrics=True)
     await ensure_daily_check_schedule(client, settings.temporal_task_queue)  # `siao check`, 3 h
     await ensure_release_schedule(client, settings.temporal_task_queue)  # the night's places

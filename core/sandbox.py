@@ -73,10 +73,11 @@ def sandboxed_runner(restrictions: SandboxRestrictions) -> SandboxedWorkflowRunn
 
 
 def compile_workflow_code(workflows_dir: Path) -> bool:
-    """The sandbox imports a workflow's module again for each pathway it loads: from bytecode
-    when it is fresh, else compiled from source every time (seen: 5 % of the worker's samples in
-    the compiler alone where PYTHONDONTWRITEBYTECODE is set, as in many container images).
-    Written once at the worker's start; False (and a warning) where the directory is read-only:
+    """The sandbox imports a workflow's module again for each run it loads (all but the
+    pathway's, passed through: worker.OUR_PASSTHROUGH): from bytecode when it is fresh, else
+    compiled from source every time (seen: 5 % of the worker's samples in the compiler alone
+    where PYTHONDONTWRITEBYTECODE is set, as in many container images). Written once at the
+    worker's start; False (and a warning) where the directory is read-only:
     then build the image with `python -m compileall workflows`."""
     if compileall.compile_dir(str(workflows_dir), quiet=2):
         return True
