@@ -1,4 +1,4 @@
-"""Appending to and checking the hash-chained audit trail (models/audit.py).
+"""Appending to the hash-chained audit trail (models/audit.py; checking it: audit_check.py).
 
 Each row is appended in the transaction of the write it records (`record(..., session=…)`, or
 `transaction`): both commit or neither does. Writers are serialised on the chain's head row
@@ -28,9 +28,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
+from activities import rows
 from core import clock
 from core.settings import DEV_AUDIT_KEY, Settings, get_settings
-from models.audit import GENESIS, AuditEvent, AuditHead, AuditNote
+from models.audit import AuditEvent, AuditHead, AuditNote
 from models.records import Household
 
 log = structlog.get_logger()
@@ -58,7 +59,7 @@ def key_from_settings(settings: Settings) -> bytes:
     )
 
 
-def _key() -> bytes:
+def process_key() -> bytes:
     """The running process's key: never the public one outside development."""
     return key_from_settings(get_settings())
 
@@ -73,24 +74,7 @@ def note_digest(salt: str, note: str) -> str:
     return hashlib.sha256(f"{salt}\0{note}".encode()).hexdigest()
 
 
-def _legacy_digest(prev: str, event: AuditEvent) -> str:
-    """Rows of chain version 1: SHA-256 over the time as written (UTC, `isoformat`)."""
-    at = event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)
-    body = {
-        "prev": prev,
-        "seq": event.seq,
-        "at": at.astimezone(UTC).isoformat(),
-        "actor": event.actor,
-        "action": event.action,
-        "household_id": event.household_id,
-        "record": event.record,
-        "fields": list(event.fields),
-        "purpose": event.purpose,
-    }
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _digest(prev: str, event: AuditEvent, key: bytes) -> str:
+def digest(prev: str, event: AuditEvent, key: bytes) -> str:
     body = {
         "v": 2,
         "prev": prev,
@@ -109,17 +93,38 @@ def _digest(prev: str, event: AuditEvent, key: bytes) -> str:
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
+def _held_head(session: Session) -> AuditHead | None:
+    """The head this transaction locked already through the ORM (see `_lock_head`)."""
+    held = session.info.get("audit_head")
+    if held is not None and held[0] is session.get_transaction() and held[1] in session:
+        head: AuditHead = held[1]
+        return head
+    return None
+
+
 def _lock_head(session: Session) -> AuditHead:
     """The chain's head, locked until the caller's transaction ends (once per transaction: a
     route listing fifty households appends fifty rows under one lock)."""
-    transaction = session.get_transaction()
-    held = session.info.get("audit_head")
-    if held is not None and held[0] is transaction and held[1] in session:
-        head: AuditHead = held[1]
-        return head
-    head = _take_head(session)
-    session.info["audit_head"] = (transaction, head)
+    head = _held_head(session) or _take_head(session)
+    session.info["audit_head"] = (session.get_transaction(), head)
     return head
+
+
+def _head_at_once(session: Session) -> tuple[int, str] | None:
+    """The head locked and read in one statement (an `UPDATE` locks the row on PostgreSQL as
+    `FOR UPDATE` does, and takes SQLite's write lock); None when there is no head row."""
+    table = AuditHead.__table__  # type: ignore[attr-defined]
+    found = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == 1)
+            .values(seq=table.c.seq)
+            .returning(table.c.seq, table.c.hash)
+        )
+        .first()
+    )
+    return None if found is None else (found.seq, found.hash)
 
 
 def _take_head(session: Session) -> AuditHead:
@@ -154,10 +159,14 @@ def append(
         departement = session.exec(
             select(Household.departement).where(Household.id == household_id)
         ).first()
-    head = _lock_head(session)
+    # One event alone (an entry held, a file read): the head taken and moved through SQL Core,
+    # without the ORM's bookkeeping; events batched in one transaction share the ORM's head.
+    at_once = _head_at_once(session) if flush and _held_head(session) is None else None
+    head = None if at_once is not None else _lock_head(session)
+    seq, prev = at_once or (head.seq, head.hash)  # type: ignore[union-attr]
     salt = secrets.token_hex(16)
     event = AuditEvent(
-        seq=head.seq + 1,
+        seq=seq + 1,
         at=clock.now(),
         actor=actor,
         action=action,
@@ -168,15 +177,25 @@ def append(
         purpose=purpose,
         note_digest=note_digest(salt, note) if note is not None else None,
         chain_version=2,
-        prev_hash=head.hash,
+        prev_hash=prev,
         hash="",
     )
-    event.hash = _digest(head.hash, event, _key())
+    event.hash = digest(prev, event, process_key())
+    notes = (
+        []
+        if note is None
+        else [AuditNote(seq=event.seq, household_id=household_id, note=note, salt=salt)]
+    )
+    if head is None:
+        rows.insert(session, event, *notes)
+        table = AuditHead.__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            update(table).where(table.c.id == 1).values(seq=event.seq, hash=event.hash)
+        )
+        return event
     head.seq, head.hash = event.seq, event.hash
     session.add(head)
-    session.add(event)
-    if note is not None:
-        session.add(AuditNote(seq=event.seq, household_id=household_id, note=note, salt=salt))
+    session.add_all([event, *notes])
     if flush:
         session.flush()
     return event
@@ -250,47 +269,3 @@ def erase_notes(session: Session, household_id: str) -> int:
     still verifies, the text can be neither read nor confirmed by guessing."""
     result = session.execute(delete(AuditNote).where(col(AuditNote.household_id) == household_id))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _broken(prev: str, event: AuditEvent, note: AuditNote | None, key: bytes) -> bool:
-    if event.prev_hash != prev:
-        return True
-    if event.chain_version == 1:
-        return event.hash != _legacy_digest(prev, event)
-    if note is not None and note_digest(note.salt, note.note) != event.note_digest:
-        return True  # an erased note is simply absent; an edited one shows
-    return not hmac.compare_digest(event.hash, _digest(prev, event, key))
-
-
-def verify(engine: Engine, key: bytes | None = None) -> int | None:
-    """The seq of the first row that does not chain (edited, deleted, inserted), else None."""
-    key = key or _key()
-    prev, expected = GENESIS, 1
-    rows = (
-        select(AuditEvent, AuditNote)
-        .join(AuditNote, col(AuditNote.seq) == col(AuditEvent.seq), isouter=True)
-        .order_by(col(AuditEvent.seq))
-    )
-    with Session(engine) as session:
-        for event, note in session.exec(rows):
-            if event.seq != expected or _broken(prev, event, note, key):
-                return event.seq
-            prev, expected = event.hash, expected + 1
-        head = session.get(AuditHead, 1)
-        if head is not None and (head.seq != expected - 1 or head.hash != prev):
-            return expected  # rows removed from the end
-    return None
-
-
-def chain_head(engine: Engine) -> tuple[int, str]:
-    with Session(engine) as session:
-        row = session.get(AuditHead, 1)
-        return (row.seq, row.hash) if row is not None else (0, GENESIS)
-
-
-def anchor(engine: Engine) -> tuple[int, str]:
-    """Write the chain's head to the structured log (kept outside the database): rows before
-    it cannot be rewritten without the logged hash giving it away."""
-    seq, hash_ = chain_head(engine)
-    log.info("audit_chain_head", seq=seq, hash=hash_)
-    return seq, hash_

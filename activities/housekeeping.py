@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.engine import Engine
 
-from activities import audit
+from activities import audit_check
 from activities.consistency import IN_FLIGHT_LIMIT
 from activities.consistency_db import purge, stale_submissions
 from activities.scrub import scrub
@@ -31,7 +31,7 @@ INTERVAL = timedelta(hours=1)
 
 def sweep(engine: Engine, now: datetime) -> int:
     """One round; the number of stale entries purged."""
-    audit.anchor(engine)
+    audit_check.anchor(engine)
     # Without a Temporal client here, only what no update can still be waiting for; the daily
     # check (which sees the pathways) purges the rest sooner.
     old = stale_submissions(engine, now - IN_FLIGHT_LIMIT, None)

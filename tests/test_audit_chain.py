@@ -9,6 +9,7 @@ import os
 import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from structlog.testing import capture_logs
 
-from activities import audit, housekeeping
+from activities import audit, audit_check, housekeeping
 from api.main import create_app
 from core.settings import Settings
 from models.audit import AuditEvent, AuditHead, Rectification
@@ -108,7 +109,7 @@ async def test_forty_concurrent_requests_never_fail_and_the_chain_verifies(http,
     results = await asyncio.gather(*(writer(hid, pid) for hid, pid in people))
     assert [s for statuses in results for s in statuses if s != 200] == []
     assert all(counts(engine, hid) == (rounds, rounds) for hid, _ in people)
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None
     assert ok(await http.get("/audit/verify")) == {"intact": True, "premiere_rupture": None}
 
 
@@ -160,7 +161,7 @@ def test_forty_concurrent_writers_each_row_with_its_write(engine):
     with Session(engine) as session:
         seqs = session.exec(select(AuditEvent.seq).order_by(col(AuditEvent.seq))).all()
     assert seqs == list(range(1, len(seqs) + 1))  # no gap, no fork
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None
 
 
 async def test_the_chain_verifies_with_a_non_utc_session_time_zone(settings, engine, db_url):
@@ -179,7 +180,7 @@ async def test_the_chain_verifies_with_a_non_utc_session_time_zone(settings, eng
         assert row is not None
         if db_url.startswith("postgresql"):
             assert row.at.utcoffset() not in (None, timedelta(0))  # really read as +12:45/+13:45
-        assert audit.verify(chatham) is None and audit.verify(engine) is None
+        assert audit_check.verify(chatham) is None and audit_check.verify(engine) is None
         app = create_app(settings, chatham, no_temporal)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
@@ -216,7 +217,7 @@ def test_a_database_only_attacker_cannot_rebuild_the_chain(engine):
             engine, actor="agent-7", action="lecture", record="fiche ménage", household_id=hid,
             purpose="consultation de la fiche ménage",
         )  # fmt: skip
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None
     with Session(engine) as session:
         rows = session.exec(select(AuditEvent).where(AuditEvent.seq >= 1)).all()
         saved = {r.seq: (r.purpose, r.prev_hash, r.hash) for r in rows}
@@ -231,10 +232,10 @@ def test_a_database_only_attacker_cannot_rebuild_the_chain(engine):
     assert target is not None
     try:
         _rewrite_from(engine, target, "rien", sha256_link)
-        assert audit.verify(engine) == target
+        assert audit_check.verify(engine) == target
         guessed = b"une cle devinee " * 4
-        _rewrite_from(engine, target, "rien", lambda p, r: audit._digest(p, r, guessed))
-        assert audit.verify(engine) == target
+        _rewrite_from(engine, target, "rien", lambda p, r: audit.digest(p, r, guessed))
+        assert audit_check.verify(engine) == target
     finally:  # put everything back, so later tests see an intact chain
         with Session(engine) as session:
             for seq, (purpose, prev, hash_) in saved.items():
@@ -245,7 +246,7 @@ def test_a_database_only_attacker_cannot_rebuild_the_chain(engine):
                 )
             session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(hash=head_hash))
             session.commit()
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None
 
 
 async def test_the_worker_logs_the_chain_head_at_start_and_then_periodically(engine):
@@ -263,7 +264,7 @@ async def test_the_worker_logs_the_chain_head_at_start_and_then_periodically(eng
             task.cancel()
     anchors = [e for e in logs if e["event"] == "audit_chain_head"]
     assert len(anchors) >= 2  # at once, then every interval (an hour in the worker)
-    seq, hash_ = audit.chain_head(engine)
+    seq, hash_ = audit_check.chain_head(engine)
     assert (anchors[-1]["seq"], anchors[-1]["hash"]) == (seq, hash_)
     with Session(engine) as session:
         row = session.exec(select(AuditEvent).where(AuditEvent.seq == seq)).one()
@@ -288,3 +289,33 @@ def test_the_audit_key_is_refused_at_its_default_outside_development(engine):
     )
     with pytest.raises(RuntimeError, match="SIAO_AUDIT_KEY"):
         create_app(production, engine)
+
+
+def test_one_transaction_mixing_single_and_batched_appends_chains(engine):
+    """A single append takes the head through SQL Core, a batch through the ORM: in any order
+    within one transaction they continue each other, and a retry of the whole stays whole."""
+    hid, _ = seeded_household(engine)
+    before, _ = audit_check.chain_head(engine)
+    kw: dict[str, Any] = {
+        "actor": "agent-1",
+        "action": "lecture",
+        "record": "fiche",
+        "purpose": "test",
+    }
+
+    def work(session: Session) -> None:
+        audit.append(session, household_id=hid, **kw)  # alone: at once
+        audit.append(session, household_id=hid, flush=False, **kw)  # a page: the ORM's head
+        audit.append(session, household_id=hid, flush=False, note="vu", **kw)
+        session.flush()
+        audit.append(session, household_id=hid, **kw)  # the ORM's head is held: shared
+        audit.append(session, household_id=hid, note="encore", **kw)
+
+    audit.transaction(engine, work)
+    with Session(engine) as session:
+        seqs = session.exec(
+            select(AuditEvent.seq).where(col(AuditEvent.seq) > before).order_by(col(AuditEvent.seq))
+        ).all()
+    assert seqs == list(range(before + 1, before + 6))
+    assert audit_check.chain_head(engine)[0] == before + 5
+    assert audit_check.verify(engine) is None

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from activities import audit
+from activities import audit_check
 from api.main import create_app
 from tests import factories
 from tests.conftest import login, ok, running_worker
@@ -58,4 +58,4 @@ async def test_audit_of_an_erased_household_stays_in_its_departement_without_fre
         assert name not in repr(after)
         assert ok(await http75.get("/audit/verify")) == {"intact": True, "premiere_rupture": None}
     assert tables_holding(engine, name) == []
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None

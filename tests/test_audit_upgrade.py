@@ -7,7 +7,7 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from activities import audit
+from activities import audit, audit_check
 from core import clock
 from core.db import make_engine
 from core.settings import ROOT
@@ -56,12 +56,12 @@ def test_rows_written_before_the_upgrade_still_verify_and_chain_on(tmp_path):
     command.upgrade(cfg, "head")
     upgraded = make_engine(url)
     try:
-        assert audit.verify(upgraded) is None
+        assert audit_check.verify(upgraded) is None
         audit.record(
             upgraded, actor="agent-1", action="lecture", record="fiche", household_id=hid,
             purpose="consultation", note="texte libre",
         )  # fmt: skip
-        assert audit.verify(upgraded) is None
+        assert audit_check.verify(upgraded) is None
         with Session(upgraded) as session:
             rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq))).all()
         assert [(r.chain_version, r.departement) for r in rows] == [(1, "93"), (1, "93"), (2, "93")]

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 from temporalio.service import RPCError
 
-from activities import audit
+from activities import audit_check
 from api.main import create_app
 from models.audit import AnonymousPathway, AuditEvent, Rectification
 from models.records import Household, Person, Submission, TimelineEvent
@@ -50,7 +50,7 @@ async def test_reads_and_writes_are_audited_and_the_person_gets_an_access_report
 async def test_tampering_with_an_audit_row_is_detected(http, engine):
     hid = ok(await http.post("/households", json=factories.first_contact()), 201)["household_id"]
     ok(await http.get(f"/households/{hid}"))
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None
     with Session(engine) as s:
         row = s.exec(
             select(AuditEvent).where(AuditEvent.household_id == hid).order_by(col(AuditEvent.seq))
@@ -60,7 +60,7 @@ async def test_tampering_with_an_audit_row_is_detected(http, engine):
         s.execute(text("UPDATE auditevent SET purpose = 'rien' WHERE seq = :s").bindparams(s=seq))
         s.commit()
     try:
-        assert audit.verify(engine) == seq
+        assert audit_check.verify(engine) == seq
         verdict = ok(await http.get("/audit/verify"))
         assert verdict == {"intact": False, "premiere_rupture": seq}
     finally:  # put it back, so later tests see an intact chain
@@ -71,7 +71,7 @@ async def test_tampering_with_an_audit_row_is_detected(http, engine):
                 )
             )
             s.commit()
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None
 
 
 async def test_rectification_keeps_its_history_and_export_holds_everything(http, engine):
@@ -122,4 +122,4 @@ async def test_erasure_leaves_nothing_identifying_in_the_database_or_temporal(
     assert (await http.get(f"/households/{hid}")).status_code == 404
     trail = ok(await http.get("/audit", params={"household_id": hid}))
     assert trail[-1]["action"] == "effacement"
-    assert audit.verify(engine) is None
+    assert audit_check.verify(engine) is None

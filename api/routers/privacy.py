@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
-from activities import audit, erasure
+from activities import audit, audit_check, erasure
 from api import redaction, viewers
 from api.disclosure import ANSWERS_A_WRITE, Access, Disclosed, Disclosure
 from api.errors import ApiError, problem
@@ -298,5 +298,5 @@ async def audit_trail(
 
 @router.get("/audit/verify", summary="Le journal d'audit est-il intact ?")
 async def verify(engine: EngineDep, principal: Auditor) -> dict[str, Any]:
-    broken = await run_in_threadpool(audit.verify, engine)
+    broken = await run_in_threadpool(audit_check.verify, engine)
     return {"intact": broken is None, "premiere_rupture": broken}
