@@ -113,7 +113,7 @@ def _lock_head(session: Session) -> AuditHead:
 def _head_at_once(session: Session) -> tuple[int, str] | None:
     """The head locked and read in one statement (an `UPDATE` locks the row on PostgreSQL as
     `FOR UPDATE` does, and takes SQLite's write lock); None when there is no head row."""
-    table = AuditHead.__table__  # type: ignore[attr-defined]
+    table = rows.table_of(AuditHead)
     found = (
         session.connection()
         .execute(
@@ -188,7 +188,7 @@ def append(
     )
     if head is None:
         rows.insert(session, event, *notes)
-        table = AuditHead.__table__  # type: ignore[attr-defined]
+        table = rows.table_of(AuditHead)
         session.connection().execute(
             update(table).where(table.c.id == 1).values(seq=event.seq, hash=event.hash)
         )

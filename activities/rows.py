@@ -1,4 +1,5 @@
-"""An action's rows written with SQL Core, not through the ORM's unit of work.
+"""An action's rows written with SQL Core, not through the ORM's unit of work (and an audit
+event appended alone, activities/audit.py).
 
 An accepted action writes new rows known in full (its records, the timeline) and changes a few
 columns of one household: the ORM's bookkeeping for them (identity map, change tracking, the
@@ -17,7 +18,8 @@ from core import clock
 from models.records import Household, Submission, SubmissionStatus
 
 
-def _table(model: type[SQLModel]) -> Table:
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's SQL Core table."""
     return model.__table__  # type: ignore[attr-defined]
 
 
@@ -25,7 +27,7 @@ def insert(session: Session, *rows: SQLModel) -> None:
     """New rows as built (one statement per table; an unset primary key is the database's)."""
     by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        table = _table(type(row))
+        table = table_of(type(row))
         values = {c.name: getattr(row, c.name) for c in table.columns}
         by_table[table].append(
             {k: v for k, v in values.items() if v is not None or not table.c[k].primary_key}
@@ -42,7 +44,7 @@ class SubmissionMismatch(LookupError):
 def claim_submission(session: Session, sid: str, household_id: str, action: str) -> dict | None:
     """The held entry's payload, marked applied (and emptied) in this transaction; None when it
     was applied already — by an earlier try, or by a concurrent one that won the update."""
-    table = _table(Submission)
+    table = table_of(Submission)
     found = session.connection().execute(
         select(table.c.household_id, table.c.action, table.c.status, table.c.payload).where(
             table.c.id == sid
@@ -62,9 +64,10 @@ def claim_submission(session: Session, sid: str, household_id: str, action: str)
 
 
 def read_household(session: Session, household_id: str) -> tuple[Household, dict[str, Any]]:
-    """A detached copy of the household to change, and its columns as read (see `save`)."""
+    """A detached copy of the household to change, and its columns as read (see
+    `save_household`)."""
     session.flush()  # what a writer changed through the ORM is read back here
-    table = _table(Household)
+    table = table_of(Household)
     row = session.connection().execute(select(table).where(table.c.id == household_id))
     read = row.mappings().first()
     if read is None:
@@ -77,5 +80,5 @@ def save_household(session: Session, household: Household, read: dict[str, Any])
     changed = {k: getattr(household, k) for k, v in read.items() if getattr(household, k) != v}
     if changed:
         session.connection().execute(
-            update(_table(Household)).where(col(Household.id) == household.id).values(changed)
+            update(table_of(Household)).where(col(Household.id) == household.id).values(changed)
         )

@@ -76,9 +76,8 @@ def _hold_submission(
                     "enregistré. Une nouvelle saisie demande une nouvelle clé.",
                     erreurs=[{"champ": "Idempotency-Key", "message": conflict}],
                 )
-            return idempotency.update_id(
-                existing
-            ), True  # a retry: dedup'd by update id and activity
+            # A retry: dedup'd by update id and activity.
+            return idempotency.update_id(existing), True
         submission = Submission(
             id=sid,
             household_id=household_id,

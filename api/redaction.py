@@ -10,7 +10,7 @@ The rule, per reader and per household (`Viewer`, api/viewers.py):
 * a caller who may act but not read (a landlord) gets its action's outcome only.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -31,9 +31,6 @@ from models.views import HouseholdDetail, HouseholdSummary, PathwayView
 from models.vocab import Coded, Flag, Theme
 from models.vocab_orientation import ExitSituation, Measure, NotHousingReason
 from rules.sensitivity import param_codes
-
-if TYPE_CHECKING:
-    pass
 
 HIDDEN = "masqué (besoin d'en connaître)"
 EMPTY: tuple[Any, ...] = (None, [], "", {})
