@@ -17,6 +17,7 @@ from activities.pathway import PathwayActivities
 from activities.recording import RecordingActivities
 from activities.release import ReleaseActivities
 from activities.vacancy import VacancyActivities
+from core import payload_walk
 from core.db import get_engine
 from core.logging import configure_logging, log
 from core.sandbox import compile_workflow_code, sandboxed_runner
@@ -59,6 +60,7 @@ RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules("isodate", *
 def build_worker(
     client: Client, settings: Settings, engine: Engine, executor: ThreadPoolExecutor
 ) -> Worker:
+    payload_walk.install()  # one walk over each activation's payloads, not three
     # The rules engine is native code: it runs in a child process that may crash alone.
     policies = shared_policies(settings.policies_dir, settings.policies_accepted_dir)
     acts = PathwayActivities(engine=engine, policies=policies)

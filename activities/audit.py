@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
@@ -110,20 +110,25 @@ def _lock_head(session: Session) -> AuditHead:
     return head
 
 
+_HEAD = rows.table_of(AuditHead)
+# Built once (see activities/rows.py): the head locked and read, then moved.
+_TAKE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def _head_at_once(session: Session) -> tuple[int, str] | None:
     """The head locked and read in one statement (an `UPDATE` locks the row on PostgreSQL as
     `FOR UPDATE` does, and takes SQLite's write lock); None when there is no head row."""
-    table = rows.table_of(AuditHead)
-    found = (
-        session.connection()
-        .execute(
-            update(table)
-            .where(table.c.id == 1)
-            .values(seq=table.c.seq)
-            .returning(table.c.seq, table.c.hash)
-        )
-        .first()
-    )
+    found = session.connection().execute(_TAKE_HEAD).first()
     return None if found is None else (found.seq, found.hash)
 
 
@@ -188,10 +193,7 @@ def append(
     )
     if head is None:
         rows.insert(session, event, *notes)
-        table = rows.table_of(AuditHead)
-        session.connection().execute(
-            update(table).where(table.c.id == 1).values(seq=event.seq, hash=event.hash)
-        )
+        session.connection().execute(_MOVE_HEAD, {"new_seq": event.seq, "new_hash": event.hash})
         return event
     head.seq, head.hash = event.seq, event.hash
     session.add(head)

@@ -11,8 +11,8 @@ transaction is the same one: everything commits, or nothing does.
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Table, select, update
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import Insert, Table, bindparam, select, update
+from sqlmodel import Session, SQLModel
 
 from core import clock
 from models.records import Household, Submission, SubmissionStatus
@@ -21,6 +21,24 @@ from models.records import Household, Submission, SubmissionStatus
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's SQL Core table."""
     return model.__table__  # type: ignore[attr-defined]
+
+
+# Statements built once: SQLAlchemy then skips building them and computing their cache key
+# at each call (it found them compiled already), a part of the worker's CPU per action.
+_INSERTS: dict[Table, Insert] = {}
+_ENTRY = table_of(Submission)
+_READ_ENTRY = select(
+    _ENTRY.c.household_id, _ENTRY.c.action, _ENTRY.c.status, _ENTRY.c.payload
+).where(_ENTRY.c.id == bindparam("sid"))
+_CLAIM_ENTRY = (
+    update(_ENTRY)
+    .where(_ENTRY.c.id == bindparam("sid"), _ENTRY.c.status != SubmissionStatus.APPLIED)
+    .values(status=SubmissionStatus.APPLIED, payload={}, applied_at=bindparam("at"))
+)
+_HOUSEHOLD = table_of(Household)
+_READ_HOUSEHOLD = select(_HOUSEHOLD).where(_HOUSEHOLD.c.id == bindparam("hid"))
+# The columns to set are the parameters' other keys (compiled once per set of keys).
+_SAVE_HOUSEHOLD = update(_HOUSEHOLD).where(_HOUSEHOLD.c.id == bindparam("hid"))
 
 
 def insert(session: Session, *rows: SQLModel) -> None:
@@ -34,7 +52,10 @@ def insert(session: Session, *rows: SQLModel) -> None:
         )
     connection = session.connection()
     for table, batch in by_table.items():
-        connection.execute(table.insert(), batch)
+        statement = _INSERTS.get(table)
+        if statement is None:
+            statement = _INSERTS.setdefault(table, table.insert())
+        connection.execute(statement, batch)
 
 
 class SubmissionMismatch(LookupError):
@@ -44,22 +65,12 @@ class SubmissionMismatch(LookupError):
 def claim_submission(session: Session, sid: str, household_id: str, action: str) -> dict | None:
     """The held entry's payload, marked applied (and emptied) in this transaction; None when it
     was applied already — by an earlier try, or by a concurrent one that won the update."""
-    table = table_of(Submission)
-    found = session.connection().execute(
-        select(table.c.household_id, table.c.action, table.c.status, table.c.payload).where(
-            table.c.id == sid
-        )
-    )
-    row = found.first()
+    row = session.connection().execute(_READ_ENTRY, {"sid": sid}).first()
     if row is None or row.household_id != household_id or row.action != action:
         raise SubmissionMismatch(sid)
     if row.status == SubmissionStatus.APPLIED:
         return None
-    claimed = session.connection().execute(
-        update(table)
-        .where(table.c.id == sid, table.c.status != SubmissionStatus.APPLIED)
-        .values(status=SubmissionStatus.APPLIED, payload={}, applied_at=clock.now())
-    )
+    claimed = session.connection().execute(_CLAIM_ENTRY, {"sid": sid, "at": clock.now()})
     return dict(row.payload) if claimed.rowcount == 1 else None
 
 
@@ -67,9 +78,7 @@ def read_household(session: Session, household_id: str) -> tuple[Household, dict
     """A detached copy of the household to change, and its columns as read (see
     `save_household`)."""
     session.flush()  # what a writer changed through the ORM is read back here
-    table = table_of(Household)
-    row = session.connection().execute(select(table).where(table.c.id == household_id))
-    read = row.mappings().first()
+    read = session.connection().execute(_READ_HOUSEHOLD, {"hid": household_id}).mappings().first()
     if read is None:
         raise LookupError(household_id)
     return Household(**read), dict(read)
@@ -79,6 +88,4 @@ def save_household(session: Session, household: Household, read: dict[str, Any])
     """The columns changed since `read_household`, in one UPDATE."""
     changed = {k: getattr(household, k) for k, v in read.items() if getattr(household, k) != v}
     if changed:
-        session.connection().execute(
-            update(table_of(Household)).where(col(Household.id) == household.id).values(changed)
-        )
+        session.connection().execute(_SAVE_HOUSEHOLD, {**changed, "hid": household.id})

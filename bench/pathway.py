@@ -49,13 +49,13 @@ from bench._common import (  # noqa: E402
 from bench.bare import BareWorkflow  # noqa: E402
 from bench.pathway_report import level_report, summary  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
+from core.dev_server import DEV_SERVER_FLAGS  # noqa: E402
 from core.ports import free_port  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 
 BIN = Path(sys.executable).parent
 BARE_QUEUE = "bench-bare"
 PROJECT_QUEUE = "bench-siao"
-SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 CASEWORKER = ("bench-veille-sociale", ["veille_sociale"], ["75"])  # first line: report + flash
 
 Op = Callable[[int], Awaitable[None]]
@@ -176,7 +176,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_database_filename=str(workdir / "temporal.db"),
         search_attributes=sa.ALL,
-        dev_server_extra_args=SQLITE_PRAGMAS,
+        dev_server_extra_args=DEV_SERVER_FLAGS,
     )  # the bare side's client: plain Temporal (default data converter)
     address = env.client.service_client.config.target_host
     server = child_pids(os.getpid(), "temporal")  # the dev server the SDK started for us

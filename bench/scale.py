@@ -60,11 +60,12 @@ from bench._common import (  # noqa: E402
     run_bench,
     tree_mib,
 )
-from bench.pathway import BIN, SQLITE_PRAGMAS, project_env, start_api  # noqa: E402
+from bench.pathway import BIN, project_env, start_api  # noqa: E402
 from bench.scale_load import STAGES, Op, Traffic, log_in  # noqa: E402
 from bench.scale_report import Point, Wakeup, file_bytes, missed, summary  # noqa: E402
 from core import clock  # noqa: E402
 from core.db import migrate  # noqa: E402
+from core.dev_server import DEV_SERVER_FLAGS  # noqa: E402
 from core.ports import free_port  # noqa: E402
 from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
@@ -174,7 +175,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_database_filename=str(workdir / "temporal.db"),
         search_attributes=sa.ALL,
-        dev_server_extra_args=SQLITE_PRAGMAS,
+        dev_server_extra_args=DEV_SERVER_FLAGS,
     )
     address = env.client.service_client.config.target_host
     penv = project_env(workdir, db_url, address)

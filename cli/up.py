@@ -20,6 +20,7 @@ from pathlib import Path
 from api.accounts import ensure_first_admin
 from cli.supervisor import Supervised, Supervisor, describe_exit, shown
 from core.db import get_engine, migrate
+from core.dev_server import DEV_SERVER_FLAGS
 from core.settings import ROOT, VAR, development_unless_set, get_settings
 from workflows.search_attributes import dev_server_flags
 
@@ -79,10 +80,7 @@ def temporal_command(port: int, ui_port: int, api_port: int, var: Path = VAR) ->
         "start-dev",
         "--db-filename",
         str(var / "temporal.db"),
-        "--sqlite-pragma",
-        "journal_mode=wal",
-        "--sqlite-pragma",
-        "synchronous=normal",
+        *DEV_SERVER_FLAGS,
         "--ip",
         "127.0.0.1",
         "--port",

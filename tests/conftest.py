@@ -29,6 +29,7 @@ from temporalio.worker import Worker
 from api.accounts import create_user
 from api.main import create_app
 from core.db import make_engine, migrate
+from core.dev_server import DEV_SERVER_FLAGS
 from core.ports import free_port
 from core.security import create_token
 from core.settings import Settings
@@ -106,12 +107,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=DATA_CONVERTER,
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=sa.ALL,
-        dev_server_extra_args=[
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
-        ],
+        dev_server_extra_args=DEV_SERVER_FLAGS,
     )
     yield env
     await env.shutdown()
