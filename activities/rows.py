@@ -30,6 +30,7 @@ _ENTRY = table_of(Submission)
 _READ_ENTRY = select(
     _ENTRY.c.household_id, _ENTRY.c.action, _ENTRY.c.status, _ENTRY.c.payload
 ).where(_ENTRY.c.id == bindparam("sid"))
+_FIND_ENTRY = select(_ENTRY).where(_ENTRY.c.id == bindparam("sid"))
 _CLAIM_ENTRY = (
     update(_ENTRY)
     .where(_ENTRY.c.id == bindparam("sid"), _ENTRY.c.status != SubmissionStatus.APPLIED)
@@ -56,6 +57,12 @@ def insert(session: Session, *rows: SQLModel) -> None:
         if statement is None:
             statement = _INSERTS.setdefault(table, table.insert())
         connection.execute(statement, batch)
+
+
+def find_submission(session: Session, sid: str) -> Submission | None:
+    """The staged entry under this id, if any (a detached copy, to read)."""
+    found = session.connection().execute(_FIND_ENTRY, {"sid": sid}).mappings().first()
+    return None if found is None else Submission(**found)
 
 
 class SubmissionMismatch(LookupError):

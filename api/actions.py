@@ -26,7 +26,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities import audit
+from activities import audit, rows
 from api import idempotency, redaction, viewers
 from api.deps import ActionContext
 from api.errors import ApiError
@@ -64,7 +64,7 @@ def _hold_submission(
             dep = household_for(session, ctx.principal, household_id).departement  # 404 outside
         elif session.get(Household, household_id) is None:
             raise ApiError(404, "Ménage inconnu.")
-        existing = session.get(Submission, sid) or idempotency.same_key_elsewhere(
+        existing = rows.find_submission(session, sid) or idempotency.same_key_elsewhere(
             session, ctx, action
         )
         if existing is not None:
@@ -86,8 +86,7 @@ def _hold_submission(
             actor=ctx.actor,
             request_digest=digest,
         )
-        session.add(submission)
-        session.flush()
+        rows.insert(session, submission)
         if ctx.principal is not None:  # who wrote which personal fields, and why
             audit.record(
                 ctx.engine,

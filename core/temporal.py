@@ -7,17 +7,20 @@ trace travel in an encoded (so encrypted) attribute instead of in clear text.
 import dataclasses
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Self
 
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, pydantic_data_converter
 from temporalio.converter import (
+    ActivitySerializationContext,
     CompositePayloadConverter,
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
     SerializationContext,
+    WorkflowSerializationContext,
 )
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
@@ -60,22 +63,35 @@ class BindingDataConverter(DataConverter):
         object.__setattr__(self, "_bound_lock", threading.Lock())
 
     def with_context(self, context: SerializationContext) -> Self:
-        try:
-            hash(context)
-        except TypeError:  # a context we cannot key: built each time, as the SDK does
+        key = binding_of(context)
+        if key is None:  # a context we cannot key: built each time, as the SDK does
             return super().with_context(context)
-        bound: OrderedDict[SerializationContext, Self] = self._bound  # type: ignore[attr-defined]
+        bound: OrderedDict[Hashable, Self] = self._bound  # type: ignore[attr-defined]
         with self._bound_lock:  # type: ignore[attr-defined]
-            found = bound.get(context)
+            found = bound.get(key)
             if found is not None:
-                bound.move_to_end(context)
+                bound.move_to_end(key)
                 return found
         made = super().with_context(context)
         with self._bound_lock:  # type: ignore[attr-defined]
-            bound[context] = made
+            bound[key] = made
             if len(bound) > BOUND_CONVERTERS:
                 bound.popitem(last=False)
         return made
+
+
+def binding_of(context: SerializationContext) -> Hashable | None:
+    """What a bound converter depends on. Our codec binds payloads to a workflow id and reads
+    nothing else of the context (core/codec.py), and our payload and failure converters take no
+    context: a workflow and each of its local activities (whose contexts differ by activity id,
+    so that keying on the whole context missed for every one) share one converter."""
+    if isinstance(context, WorkflowSerializationContext | ActivitySerializationContext):
+        return ("workflow", context.workflow_id)
+    try:
+        hash(context)
+    except TypeError:
+        return None
+    return context
 
 
 def converter_for(ring: KeyRing) -> DataConverter:

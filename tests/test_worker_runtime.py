@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import (
     ActivitySerializationContext,
+    DataConverter,
     WorkflowSerializationContext,
 )
 from temporalio.testing import WorkflowEnvironment
@@ -63,6 +64,33 @@ def test_a_local_activity_context_is_cached_and_binds_to_its_workflow() -> None:
     assert bound is DATA_CONVERTER.with_context(ctx)
     assert isinstance(bound.payload_codec, EncryptionCodec)
     assert bound.payload_codec.with_context(context("w")) is bound.payload_codec
+
+
+async def test_a_workflow_and_its_local_activities_share_one_bound_converter() -> None:
+    def local(activity_id: str, workflow_id: str = "w2") -> ActivitySerializationContext:
+        return ActivitySerializationContext(
+            namespace="default",
+            activity_id=activity_id,
+            activity_type="record_action",
+            activity_task_queue="q",
+            workflow_id=workflow_id,
+            workflow_type="PathwayWorkflow",
+            is_local=True,
+        )
+
+    converter = temporal.converter_for(temporal.dev_key_ring())
+    bound = converter.with_context(context("w2"))
+    assert converter.with_context(local("1")) is bound  # was built again for each activity
+    assert converter.with_context(local("2")) is bound
+    assert converter.with_context(local("1", workflow_id="w3")) is not bound
+    # Why keying on the workflow id alone is right: only the codec reads the context.
+    plain_dc = DataConverter.with_context(converter, local("9"))  # the SDK's, uncached
+    assert plain_dc.payload_converter is converter.payload_converter
+    assert plain_dc.failure_converter is converter.failure_converter
+    codec = converter.with_context(local("3")).payload_codec
+    assert isinstance(codec, EncryptionCodec)
+    (sealed,) = await codec.encode([plain("x")])
+    assert bound_workflow(sealed) == "w2"  # still bound to its workflow
 
 
 def test_every_payload_converter_the_sdk_builds_shares_one_json_converter() -> None:
