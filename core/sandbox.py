@@ -1,4 +1,5 @@
-"""The workflow sandbox, minus one cost: the serialization context read without an `exec`.
+"""The workflow sandbox, minus two costs: the serialization context read without an `exec`,
+and the snippets the sandbox runs at each activation compiled once instead of each time.
 
 Our codec binds every payload to its workflow, so for each payload sequence of an activation
 the SDK (temporalio 1.35) asks the workflow instance which context applies. The sandboxed
@@ -15,11 +16,13 @@ same result) rather than guess.
 
 import ast
 import compileall
+import functools
 import importlib.util
 import inspect
 import pkgutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import structlog
@@ -45,6 +48,15 @@ class _DirectContextInstance(_runner._Instance):
     def get_external_store_context(self, command_info: Any) -> Any:
         return self._in_sandbox().get_external_store_context(command_info)
 
+    def _run_code(self, code: Any, **extra_globals: Any) -> None:
+        # The SDK `exec`s the same few snippets, as text, at every activation: compiled once.
+        super()._run_code(_compiled(code), **extra_globals)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=64)  # a handful per workflow class
+def _compiled(code: str) -> CodeType:
+    return compile(code, "<string>", "exec")
+
 
 def sdk_shape_known() -> bool:
     """The private parts this relies on are where temporalio 1.35 has them."""
@@ -52,7 +64,10 @@ def sdk_shape_known() -> bool:
     if instance is None or not callable(getattr(instance, "_create_instance", None)):
         return False
     try:
-        return IN_SANDBOX in inspect.getsource(instance._create_instance)
+        runs = inspect.getsource(instance._run_code)
+        return IN_SANDBOX in inspect.getsource(instance._create_instance) and (
+            "exec(code, " in runs  # a code object runs as its text did
+        )
     except (OSError, TypeError):  # no source to read: do not guess
         return False
 

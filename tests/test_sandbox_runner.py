@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from temporalio.worker.workflow_sandbox._restrictions import RestrictionContext
 
 from core.sandbox import (
     DirectContextSandboxedRunner,
+    _compiled,
     _DirectContextInstance,
     compile_workflow_code,
     module_files,
@@ -54,9 +56,10 @@ async def test_a_pathway_runs_sandboxed_with_no_exec_for_its_payloads(
     contexts: list[Any] = []
     run_code, lookup = _runner._Instance._run_code, _DirectContextInstance.get_serialization_context
 
-    def spy_run_code(self: Any, code: str, **extra: Any) -> None:
-        snippets.append(code)
-        run_code(self, code, **extra)
+    def spy_run_code(self: Any, code: CodeType, **extra: Any) -> None:
+        assert isinstance(code, CodeType)  # compiled once, not at each activation
+        snippets.append(" ".join(code.co_names))
+        run_code(self, code, **extra)  # type: ignore[arg-type]  # exec takes it as the text
 
     def spy_lookup(self: Any, command_info: Any) -> Any:
         contexts.append(context := lookup(self, command_info))
@@ -77,6 +80,7 @@ async def test_a_pathway_runs_sandboxed_with_no_exec_for_its_payloads(
     local = [c for c in contexts if isinstance(c, ActivitySerializationContext)]
     assert {c.activity_type for c in local} >= {"record_action"}
     assert all(c.is_local and c.workflow_id == f"parcours-{hid}" for c in local)
+    assert _compiled.cache_info().hits >= len(snippets) - _compiled.cache_info().currsize
 
 
 async def test_the_sandbox_still_refuses_a_non_deterministic_call(ts_env: WorkflowEnvironment):
