@@ -47,9 +47,19 @@ def _chain(*steps: Step) -> Step:
     return run
 
 
-async def _walk(message: object, steps: Step, headers: bool) -> None:
+async def _walk(
+    sdk: Callable[..., Awaitable[StorageOperationMetrics]],
+    message: WorkflowActivation | WorkflowActivationCompletion,
+    data_converter: DataConverter,
+    headers: bool,
+    storage_concurrency_limit: int,
+    steps: Step,
+) -> StorageOperationMetrics:
+    if data_converter.external_storage is not None:  # the SDK's walks, retrievals in parallel
+        return await sdk(message, data_converter, headers, storage_concurrency_limit)
     visitor = CommandAwarePayloadVisitor(skip_search_attributes=True, skip_headers=not headers)
     await visitor.visit(bridge._Visitor(steps), message)
+    return StorageOperationMetrics()
 
 
 async def decode_activation(
@@ -58,20 +68,14 @@ async def decode_activation(
     decode_headers: bool,
     storage_concurrency_limit: int,
 ) -> StorageOperationMetrics:
-    if data_converter.external_storage is not None:
-        return await SDK_DECODE(
-            activation,
-            data_converter,
-            decode_headers=decode_headers,
-            storage_concurrency_limit=storage_concurrency_limit,
-        )
     steps = _chain(
         data_converter._decode_reference_payload_sequence,
         data_converter._external_retrieve_payload_sequence,
         data_converter._decode_payload_sequence,
     )
-    await _walk(activation, steps, decode_headers)
-    return StorageOperationMetrics()
+    return await _walk(
+        SDK_DECODE, activation, data_converter, decode_headers, storage_concurrency_limit, steps
+    )
 
 
 async def encode_completion(
@@ -80,20 +84,14 @@ async def encode_completion(
     encode_headers: bool,
     storage_concurrency_limit: int,
 ) -> StorageOperationMetrics:
-    if data_converter.external_storage is not None:
-        return await SDK_ENCODE(
-            completion,
-            data_converter,
-            encode_headers=encode_headers,
-            storage_concurrency_limit=storage_concurrency_limit,
-        )
     steps = _chain(
         data_converter._encode_payload_sequence,
         data_converter._external_store_payload_sequence,
         data_converter._encode_reference_payload_sequence,
     )
-    await _walk(completion, steps, encode_headers)
-    return StorageOperationMetrics()
+    return await _walk(
+        SDK_ENCODE, completion, data_converter, encode_headers, storage_concurrency_limit, steps
+    )
 
 
 def sdk_shape_known() -> bool:
