@@ -60,7 +60,8 @@ RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules("isodate", *
 def build_worker(
     client: Client, settings: Settings, engine: Engine, executor: ThreadPoolExecutor
 ) -> Worker:
-    payload_walk.install()  # one walk over each activation's payloads, not three
+    if not payload_walk.install():  # one walk over each activation's payloads, not three
+        log.warning("payload_walk_sdk_unknown")  # a new SDK: its three walks, same payloads
     # The rules engine is native code: it runs in a child process that may crash alone.
     policies = shared_policies(settings.policies_dir, settings.policies_accepted_dir)
     acts = PathwayActivities(engine=engine, policies=policies)

@@ -4,7 +4,7 @@
 - The search-attribute cache on. The CLI's dev server turns it off unless this value is given,
   so that attributes created while it runs are usable at once: every workflow start, upsert and
   visibility record then read them from SQLite again — 18 cluster-metadata and 9 namespace reads
-  per operation of `make bench`, about a quarter of the server's CPU. Ours are registered when
+  per operation of `make bench` (README, « What each cut bought »). Ours are registered when
   the server starts (`--search-attribute`, as a cluster registers them before a deployment), so
   the cache behaves as a production server's: an attribute created later by hand
   (`temporal operator search-attribute create`) is usable after its refresh (a minute at most).

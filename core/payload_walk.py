@@ -5,12 +5,12 @@ external storage, then our codec — each walk in Python over the whole message,
 every payload list back. With no external storage configured the first two walks change
 nothing; together the six were 12.6 % of the worker's samples under load. One walk here applies
 the same three steps, in the SDK's order, to each payload list as it is reached: the same
-payloads come out (tests/test_payload_walk.py compares them on recorded activations and
-completions). A converter with external storage keeps the SDK's three walks, whose second may run
-its retrievals concurrently.
+payloads come out (tests/test_payload_walk.py compares them with the SDK's on a pathway's
+activation and completion). A converter with external storage keeps the SDK's three walks,
+whose second may run its retrievals concurrently.
 
 The SDK's two functions are replaced in its module by `install()` (the worker's start); a test
-fails if an upgrade changes their signature, and `sdk_shape_known()` then keeps the SDK's.
+fails if an upgrade changes their signature, and `install()` then keeps the SDK's.
 """
 
 import inspect
