@@ -17,7 +17,7 @@ from activities.pathway import PathwayActivities
 from activities.recording import RecordingActivities
 from activities.release import ReleaseActivities
 from activities.vacancy import VacancyActivities
-from core import payload_walk
+from core import payload_walk, process
 from core.db import get_engine
 from core.logging import configure_logging, log
 from core.sandbox import compile_workflow_code, sandboxed_runner
@@ -110,10 +110,12 @@ async def main() -> None:
     await ensure_ofii_schedule(client, settings.temporal_task_queue)  # the OFII list, the 5th
     with ThreadPoolExecutor(settings.worker_activity_threads) as executor:
         worker = build_worker(client, settings, get_engine(), executor)
+        process.settle_heap()  # what the ready worker holds, out of the cyclic collector
         log.info(
             "worker_started",
             task_queue=settings.temporal_task_queue,
             address=settings.temporal_address,
+            event_loop=process.event_loop_name(),
         )
         # The audit chain's head to the log, stale staged entries purged: now and hourly.
         housekeeping = asyncio.create_task(run_periodically(get_engine()))
@@ -125,4 +127,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+        process.run(main())

@@ -32,6 +32,7 @@ from api.routers import (
     vacancies,
 )
 from api.state import AppState
+from core import process
 from core.codec import key_ring_from_settings
 from core.db import get_engine
 from core.logging import configure_logging
@@ -114,4 +115,6 @@ def create_app(
 def app_factory() -> FastAPI:
     """What `uvicorn --factory api.main:app_factory` serves: nothing is built at import."""
     configure_logging()
-    return create_app()
+    app = create_app()
+    process.settle_heap()  # the ready API's objects, out of the cyclic collector
+    return app
