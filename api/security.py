@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Row, bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -70,19 +71,32 @@ class Principal:
         return sees_sensitive(self.roles, self.permissions, household.stage)
 
 
-def _account(session: Session, claims: dict[str, Any]) -> User | None:
-    if claims.get("iss") == LOCAL_ISSUER:  # our own token: its account, at its version
-        try:
-            user = session.get(User, int(claims["sub"]))
-        except (TypeError, ValueError):
-            return None
-        return user if user is not None and user.token_version == claims.get("ver") else None
-    # OIDC: the provider's stable (issuer, sub), never a name the provider lets users choose.
-    return session.exec(
-        select(User).where(
-            User.oidc_issuer == claims["iss"], User.oidc_subject == str(claims["sub"])
-        )
-    ).first()
+_ACCOUNTS = User.__table__  # type: ignore[attr-defined]
+# What a request needs of its caller's account, read with SQL Core through statements built
+# once: no ORM session or object per request (a third of the API's authentication time).
+_ACCOUNT_COLUMNS = [
+    _ACCOUNTS.c[name]
+    for name in ("id", "username", "roles", "departements", "structures", "active", "token_version")
+]
+_LOCAL_ACCOUNT = select(*_ACCOUNT_COLUMNS).where(_ACCOUNTS.c.id == bindparam("id"))
+_OIDC_ACCOUNT = select(*_ACCOUNT_COLUMNS).where(
+    _ACCOUNTS.c.oidc_issuer == bindparam("iss"), _ACCOUNTS.c.oidc_subject == bindparam("sub")
+)
+
+
+def _account(engine: Engine, claims: dict[str, Any]) -> Row | None:
+    with engine.connect() as connection:
+        if claims.get("iss") == LOCAL_ISSUER:  # our own token: its account, at its version
+            try:
+                account_id = int(claims["sub"])
+            except (TypeError, ValueError):
+                return None
+            row = connection.execute(_LOCAL_ACCOUNT, {"id": account_id}).first()
+            return row if row is not None and row.token_version == claims.get("ver") else None
+        # OIDC: the provider's stable (issuer, sub), never a name the provider lets users choose.
+        return connection.execute(
+            _OIDC_ACCOUNT, {"iss": claims["iss"], "sub": str(claims["sub"])}
+        ).first()
 
 
 def authenticate(engine: Engine, settings: Settings, token: str) -> Principal:
@@ -91,8 +105,7 @@ def authenticate(engine: Engine, settings: Settings, token: str) -> Principal:
         claims = decode_token(settings, token)
     except TokenInvalid as exc:
         raise ApiError(401, "Jeton invalide ou expiré : reconnectez-vous.") from exc
-    with Session(engine) as session:
-        user = _account(session, claims)
+    user = _account(engine, claims)
     if user is None and claims.get("iss") == LOCAL_ISSUER:
         raise ApiError(401, "Jeton invalide ou expiré : reconnectez-vous.")  # revoked
     if user is None or not user.active or user.id is None:
