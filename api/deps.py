@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api.security import CurrentPrincipal, Principal
-from api.state import BookDep, EngineDep, SettingsDep, TemporalDep
+from api.state import State, temporal_of
 from models.pathway import DEFAULT_WAKEUP_SPREAD_SECONDS
 from rules.book import PolicyBook
 
@@ -39,23 +39,17 @@ class ActionContext:
 
 
 async def get_action_context(
-    settings: SettingsDep,
-    engine: EngineDep,
-    client: TemporalDep,
-    book: BookDep,
-    principal: CurrentPrincipal,
-    key: IdempotencyKey = None,
+    state: State, principal: CurrentPrincipal, key: IdempotencyKey = None
 ) -> ActionContext:
-    # The timeline records the account's opaque id, not a name.
-    actor = f"agent-{principal.user_id}"
+    settings = state.settings
     return ActionContext(
-        client=client,
-        engine=engine,
+        client=await temporal_of(state),
+        engine=state.engine,
         task_queue=settings.temporal_task_queue,
-        actor=actor,
+        actor=f"agent-{principal.user_id}",  # the timeline records the account's opaque id
         idempotency_key=key,
         principal=principal,
-        book=book,
+        book=state.book,
         wakeup_spread_seconds=settings.deadline_wakeup_spread_seconds,
     )
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError
 from api.permissions import STRUCTURE_SCOPED, Permission, permissions_of, sees_sensitive
-from api.state import EngineDep, SettingsDep
+from api.state import State
 from core.security import LOCAL_ISSUER, TokenInvalid, decode_token
 from core.settings import Settings
 from models.evaluations import Orientation, Placement, PlacementKind
@@ -131,26 +131,23 @@ def _unauthenticated() -> ApiError:
 
 
 async def current_principal(
-    engine: EngineDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]
+    state: State, token: Annotated[str | None, Depends(oauth2)]
 ) -> Principal:
     """The caller of a bearer token (Authorization header); the session cookie is ignored."""
     if not token:
         raise _unauthenticated()
-    return await run_in_threadpool(authenticate, engine, settings, token)
+    return await run_in_threadpool(authenticate, state.engine, state.settings, token)
 
 
 async def session_principal(
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(oauth2)],
+    request: Request, state: State, token: Annotated[str | None, Depends(oauth2)]
 ) -> Principal:
     """The codec routes only: a bearer token, or the session cookie (the Temporal Web UI cannot
     send a bearer token; it can send the cookie set at login)."""
     token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
         raise _unauthenticated()
-    return await run_in_threadpool(authenticate, engine, settings, token)
+    return await run_in_threadpool(authenticate, state.engine, state.settings, token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

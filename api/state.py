@@ -43,7 +43,9 @@ async def _app_state(request: Request) -> AppState:
 
 
 # Plain getters are `async def`: FastAPI runs a `def` dependency in its thread pool, a hop per
-# dependency per request (measured: a few milliseconds of the API's CPU per action).
+# dependency per request (measured: a few milliseconds of the API's CPU per action). The
+# dependencies every action solves (the caller, the action's context) take `State` itself:
+# FastAPI walks each one's whole tree again on every request, cached or not.
 State = Annotated[AppState, Depends(_app_state)]
 
 
@@ -59,11 +61,16 @@ async def _book(state: State) -> PolicyBook:
     return state.book
 
 
-async def _temporal(state: State) -> Client:
+async def temporal_of(state: AppState) -> Client:
+    """The Temporal client; 503 in French while Temporal cannot be reached."""
     try:
         return await state.temporal_client()
     except Exception as exc:
         raise ApiError(503, "Temporal est injoignable : réessayez dans un instant.") from exc
+
+
+async def _temporal(state: State) -> Client:
+    return await temporal_of(state)
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
