@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from core.process import GEN0_THRESHOLD
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,27 +27,27 @@ def run_python(code: str, env: dict[str, str] | None = None) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def test_a_settled_heap_is_frozen_and_collected_less_often():
+def test_a_settled_heap_is_frozen_and_its_garbage_collected_first():
     out = run_python(
         "import gc; from core.process import settle_heap; before = gc.get_threshold(); "
-        "settle_heap(); print(gc.get_freeze_count(), *gc.get_threshold(), *before[1:])"
+        "a = []; a.append(a); del a; "  # a cycle left for the collector
+        "settle_heap(); print(gc.get_freeze_count(), gc.collect(), "
+        "gc.get_threshold() == before)"
     )
-    frozen, gen0, gen1, gen2, default1, default2 = map(int, out.split())
-    assert frozen > 10_000  # the imported modules' objects at least
-    assert gen0 == GEN0_THRESHOLD > 700
-    assert (gen1, gen2) == (default1, default2)  # only the young generation changes
+    frozen, found_after, same_thresholds = out.split()
+    assert int(frozen) > 10_000  # the imported modules' objects at least
+    assert found_after == "0"  # the cycle was freed before the freeze, not frozen with it
+    assert same_thresholds == "True"  # Python's own: memory bounded as before
 
 
 def test_the_api_served_by_uvicorn_settles_its_heap(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIAO_")}
     env |= {"SIAO_ENVIRONMENT": "development", "SIAO_DATABASE_URL": f"sqlite:///{tmp_path}/a.db"}
     out = run_python(
-        "import gc; from api.main import app_factory; app_factory(); "
-        "print(gc.get_freeze_count(), gc.get_threshold()[0])",
+        "import gc; from api.main import app_factory; app_factory(); print(gc.get_freeze_count())",
         env,
     )
-    frozen, gen0 = map(int, out.split())
-    assert frozen > 100_000 and gen0 == GEN0_THRESHOLD  # FastAPI, pydantic, SQLAlchemy, SDK
+    assert int(out) > 100_000  # FastAPI, pydantic, SQLAlchemy, the SDK: no longer scanned
 
 
 @pytest.mark.devserver
