@@ -2,8 +2,10 @@
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -142,3 +144,19 @@ def history_text(history: WorkflowHistory) -> str:
         for event in history.events
         for p in payloads_in(event)
     )
+
+
+def worker_env(
+    target_host: str, task_queue: str, db_url: str, accepted_dir: Path
+) -> dict[str, str]:
+    """The environment a `worker.py` started by a test runs with: none of the caller's SIAO_*
+    settings, this dev server, queue and database, JSON logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIAO_")}
+    return env | {
+        "SIAO_ENVIRONMENT": "development",
+        "SIAO_TEMPORAL_ADDRESS": target_host,
+        "SIAO_TEMPORAL_TASK_QUEUE": task_queue,
+        "SIAO_DATABASE_URL": db_url,
+        "SIAO_POLICIES_ACCEPTED_DIR": str(accepted_dir),
+        "SIAO_LOG_FORMAT": "json",
+    }

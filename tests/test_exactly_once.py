@@ -2,7 +2,6 @@
 the caseworker's retries, through the real API, a real dev server and real worker processes."""
 
 import asyncio
-import os
 import subprocess
 import sys
 import uuid
@@ -19,7 +18,7 @@ from models.evaluations import FlashEvaluation
 from models.records import Household, Submission, SubmissionStatus, TimelineEvent, TimelineKind
 from tests import factories
 from tests.conftest import login, ok, running_worker
-from tests.pathway_helpers import eventually
+from tests.pathway_helpers import eventually, worker_env
 from workflows import search_attributes as sa
 from workflows.pathway import PathwayWorkflow, workflow_id
 
@@ -28,15 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def worker_process(dev_env, queue_settings, db_url: str, tmp_path, crash: str | None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIAO_")}
-    env |= {
-        "SIAO_ENVIRONMENT": "development",
-        "SIAO_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "SIAO_TEMPORAL_TASK_QUEUE": queue_settings.temporal_task_queue,
-        "SIAO_DATABASE_URL": db_url,
-        "SIAO_POLICIES_ACCEPTED_DIR": str(tmp_path / "accepted"),
-        "SIAO_LOG_FORMAT": "json",
-    }
+    env = worker_env(
+        dev_env.client.service_client.config.target_host,
+        queue_settings.temporal_task_queue,
+        db_url,
+        tmp_path / "accepted",
+    )
     if crash:
         env[CRASH_AFTER_COMMIT] = crash
     return subprocess.Popen(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pathway_helpers import worker_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,15 +54,12 @@ def test_the_api_served_by_uvicorn_settles_its_heap(tmp_path):
 
 @pytest.mark.devserver
 async def test_the_worker_runs_on_uvloop(dev_env, queue_settings, db_url, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIAO_")}
-    env |= {
-        "SIAO_ENVIRONMENT": "development",
-        "SIAO_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "SIAO_TEMPORAL_TASK_QUEUE": queue_settings.temporal_task_queue,
-        "SIAO_DATABASE_URL": db_url,
-        "SIAO_POLICIES_ACCEPTED_DIR": str(tmp_path / "accepted"),
-        "SIAO_LOG_FORMAT": "json",
-    }
+    env = worker_env(
+        dev_env.client.service_client.config.target_host,
+        queue_settings.temporal_task_queue,
+        db_url,
+        tmp_path / "accepted",
+    )
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as out:
         worker = await asyncio.create_subprocess_exec(
