@@ -170,7 +170,8 @@ def append(
     head = None if at_once is not None else _lock_head(session)
     seq, prev = at_once or (head.seq, head.hash)  # type: ignore[union-attr]
     salt = secrets.token_hex(16)
-    event = AuditEvent(
+    event = rows.build(
+        AuditEvent,
         seq=seq + 1,
         at=clock.now(),
         actor=actor,

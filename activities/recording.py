@@ -109,7 +109,8 @@ def write_action(engine: Engine, inp: ApplyActionInput) -> bool:
             )
         rows.insert(
             session,
-            TimelineEvent(
+            rows.build(
+                TimelineEvent,
                 household_id=inp.household_id,
                 departement=household.departement,
                 workflow_id=inp.workflow_id,

@@ -9,18 +9,70 @@ transaction is the same one: everything commits, or nothing does.
 """
 
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any, TypeVar
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import Insert, Table, bindparam, select, update
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Session, SQLModel
 
 from core import clock
 from models.records import Household, Submission, SubmissionStatus
 
+M = TypeVar("M", bound=SQLModel)
+
 
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's SQL Core table."""
     return model.__table__  # type: ignore[attr-defined]
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> tuple[frozenset[str], list[tuple[str, Callable[[], Any]]]]:
+    """The model's field names, and how to make each optional field's default."""
+    configure_mappers()  # what building the first instance does: attributes ready to be read
+    makers: list[tuple[str, Callable[[], Any]]] = []
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            makers.append((name, field.default_factory))  # type: ignore[arg-type]
+        elif field.default is not PydanticUndefined:
+            makers.append((name, partial(field.get_default, call_default_factory=False)))
+    return frozenset(model.model_fields), makers
+
+
+def _blank(model: type[M]) -> M:
+    """An instance as the ORM makes one to load a row: its state, no values, no history."""
+    blank: M = manager_of_class(model).new_instance()
+    return blank
+
+
+def build(model: type[M], **values: Any) -> M:
+    """`model(**values)` without SQLModel's attribute-by-attribute setting (each through the
+    ORM's instrumentation: 65 µs for a timeline event, 90 µs for a household copy). Like it,
+    no validation; unlike it, a name the model does not have is refused."""
+    names, makers = _defaults(model)
+    unknown = values.keys() - names
+    if unknown:
+        raise TypeError(f"{model.__name__}: champs inconnus {sorted(unknown)}")
+    row = _blank(model)
+    fields = {name: make() for name, make in makers if name not in values}
+    fields.update(values)
+    row.__dict__.update(fields)
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    return row
+
+
+def validated(model: type[M], data: dict[str, Any]) -> M:
+    """`model.model_validate(data)` for a table model (the same validation, the same errors)
+    without building the instance twice attribute by attribute as SQLModel does."""
+    row = _blank(model)
+    state = dict(row.__dict__)  # the ORM's instance state, which pydantic's __dict__ replaces
+    model.__pydantic_validator__.validate_python(data, self_instance=row)
+    row.__dict__.update(state)
+    return row
 
 
 # Statements built once: SQLAlchemy then skips building them and computing their cache key
@@ -47,7 +99,8 @@ def insert(session: Session, *rows: SQLModel) -> None:
     by_table: dict[Table, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         table = table_of(type(row))
-        values = {c.name: getattr(row, c.name) for c in table.columns}
+        held = row.__dict__  # what was set or defaulted (an attribute never set reads None)
+        values = {c.name: held.get(c.name) for c in table.columns}
         by_table[table].append(
             {k: v for k, v in values.items() if v is not None or not table.c[k].primary_key}
         )
@@ -62,7 +115,7 @@ def insert(session: Session, *rows: SQLModel) -> None:
 def find_submission(session: Session, sid: str) -> Submission | None:
     """The staged entry under this id, if any (a detached copy, to read)."""
     found = session.connection().execute(_FIND_ENTRY, {"sid": sid}).mappings().first()
-    return None if found is None else Submission(**found)
+    return None if found is None else build(Submission, **found)
 
 
 class SubmissionMismatch(LookupError):
@@ -88,7 +141,7 @@ def read_household(session: Session, household_id: str) -> tuple[Household, dict
     read = session.connection().execute(_READ_HOUSEHOLD, {"hid": household_id}).mappings().first()
     if read is None:
         raise LookupError(household_id)
-    return Household(**read), dict(read)
+    return build(Household, **read), dict(read)
 
 
 def save_household(session: Session, household: Household, read: dict[str, Any]) -> None:

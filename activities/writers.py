@@ -38,16 +38,17 @@ Writer = Callable[[Session, ApplyActionInput, dict[str, Any]], None]
 def _report(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
     members = payload.pop("members")
     payload.pop("id", None)
-    household = Household.model_validate(
+    household = rows.validated(
+        Household,
         {
             **payload,
             "id": inp.household_id,
             "workflow_id": inp.workflow_id,
             "stage": inp.stage_after,
             "seniority_since": payload["encountered_at"],  # the request: waiting from then
-        }
+        },
     )
-    persons = [Person.model_validate({**m, "household_id": inp.household_id}) for m in members]
+    persons = [rows.validated(Person, {**m, "household_id": inp.household_id}) for m in members]
     rows.insert(session, household)  # first: persons reference the household
     rows.insert(session, *persons)
 
@@ -61,7 +62,7 @@ def timeliness(inp: ApplyActionInput) -> dict[str, Any]:
 def _record(table: type[SQLModel], **extra: Any) -> Writer:
     def write(session: Session, inp: ApplyActionInput, payload: dict[str, Any]) -> None:
         row = {**payload, **extra, **timeliness(inp), "household_id": inp.household_id}
-        rows.insert(session, table.model_validate({**row, "submission_id": inp.submission_id}))
+        rows.insert(session, rows.validated(table, {**row, "submission_id": inp.submission_id}))
 
     return write
 

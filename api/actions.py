@@ -31,7 +31,7 @@ from api import idempotency, redaction, viewers
 from api.deps import ActionContext
 from api.errors import ApiError
 from api.facts import RecordedFacts
-from api.security import household_for
+from api.security import household_copy_for
 from core.db import session_scope
 from models.failures import REFUSALS, Failure
 from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage
@@ -61,7 +61,7 @@ def _hold_submission(
             if ctx.principal and departement not in ctx.principal.departements:
                 raise ApiError(403, "Accès refusé : ce département n'est pas le vôtre.")
         elif ctx.principal:
-            dep = household_for(session, ctx.principal, household_id).departement  # 404 outside
+            dep = household_copy_for(session, ctx.principal, household_id).departement  # or 404
         elif session.get(Household, household_id) is None:
             raise ApiError(404, "Ménage inconnu.")
         existing = rows.find_submission(session, sid) or idempotency.same_key_elsewhere(
@@ -78,7 +78,8 @@ def _hold_submission(
                 )
             # A retry: dedup'd by update id and activity.
             return idempotency.update_id(existing), True
-        submission = Submission(
+        submission = rows.build(
+            Submission,
             id=sid,
             household_id=household_id,
             action=action,
