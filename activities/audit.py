@@ -169,7 +169,7 @@ def append(
     at_once = _head_at_once(session) if flush and _held_head(session) is None else None
     head = None if at_once is not None else _lock_head(session)
     seq, prev = at_once or (head.seq, head.hash)  # type: ignore[union-attr]
-    salt = secrets.token_hex(16)
+    salt = secrets.token_hex(16) if note is not None else ""  # a note's only: no syscall else
     event = rows.build(
         AuditEvent,
         seq=seq + 1,
