@@ -33,7 +33,6 @@ def table_of(model: type[SQLModel]) -> Table:
 @cache
 def _defaults(model: type[SQLModel]) -> tuple[frozenset[str], list[tuple[str, Callable[[], Any]]]]:
     """The model's field names, and how to make each optional field's default."""
-    configure_mappers()  # what building the first instance does: attributes ready to be read
     makers: list[tuple[str, Callable[[], Any]]] = []
     for name, field in model.model_fields.items():
         if field.default_factory is not None:
@@ -43,9 +42,17 @@ def _defaults(model: type[SQLModel]) -> tuple[frozenset[str], list[tuple[str, Ca
     return frozenset(model.model_fields), makers
 
 
+@cache
+def _manager(model: type[SQLModel]) -> Any:
+    """The model's ORM class manager, its mappers configured (what building a first instance
+    through the constructor does): without it, attributes cannot be read in a fresh process."""
+    configure_mappers()
+    return manager_of_class(model)
+
+
 def _blank(model: type[M]) -> M:
     """An instance as the ORM makes one to load a row: its state, no values, no history."""
-    blank: M = manager_of_class(model).new_instance()
+    blank: M = _manager(model).new_instance()
     return blank
 
 

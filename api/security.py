@@ -217,12 +217,16 @@ def in_scope(session: Session, principal: Principal, household: Household | None
     )
 
 
-def household_for(session: Session, principal: Principal, household_id: str) -> Household:
+def _reachable(session: Session, principal: Principal, household: Household | None) -> Household:
     """The household if the caller may reach it; 404 « Ménage inconnu. » otherwise."""
-    household = session.get(Household, household_id)
     if household is None or not in_scope(session, principal, household):
         raise ApiError(404, "Ménage inconnu.")
     return household
+
+
+def household_for(session: Session, principal: Principal, household_id: str) -> Household:
+    """The household if the caller may reach it (in the session, to change); 404 otherwise."""
+    return _reachable(session, principal, session.get(Household, household_id))
 
 
 def household_copy_for(session: Session, principal: Principal, household_id: str) -> Household:
@@ -230,7 +234,5 @@ def household_copy_for(session: Session, principal: Principal, household_id: str
     try:
         household, _ = rows.read_household(session, household_id)
     except LookupError:
-        raise ApiError(404, "Ménage inconnu.") from None
-    if not in_scope(session, principal, household):
-        raise ApiError(404, "Ménage inconnu.")
-    return household
+        household = None
+    return _reachable(session, principal, household)

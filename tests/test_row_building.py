@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from activities import rows
 from core import clock
@@ -38,6 +38,20 @@ def test_a_row_built_first_in_a_process_reads_like_any_other() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.strip() == "75", done.stderr[-2000:]
+
+
+def test_a_row_validated_first_in_a_process_reads_like_any_other() -> None:
+    # A fresh worker whose first action is a first contact: its persons validated before any
+    # ORM object was made.
+    code = (
+        "from activities import rows; from models.records import Person;"
+        "print(rows.validated(Person, {'household_id': 'h', 'nominative_consent': True})"
+        ".household_id)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "h", done.stderr[-2000:]
 
 
 def test_build_refuses_a_name_the_model_does_not_have() -> None:
@@ -90,8 +104,6 @@ def test_built_rows_reach_the_database_and_change_like_any_other(engine) -> None
 
 
 def _event_id(session: Session, household_id: str) -> int:
-    from sqlmodel import select
-
     found = session.exec(
         select(TimelineEvent.id).where(TimelineEvent.household_id == household_id)
     ).one()
