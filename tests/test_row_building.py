@@ -18,6 +18,13 @@ from tests.conftest import new_id
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _in_fresh_process(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a new interpreter: no ORM object made before it."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
 def test_build_fills_the_defaults_as_the_model_does() -> None:
     fast = rows.build(Submission, id="s", household_id="h", action=Action.REPORT, actor="a")
     slow = Submission(id="s", household_id="h", action=Action.REPORT, actor="a")
@@ -30,12 +37,9 @@ def test_build_fills_the_defaults_as_the_model_does() -> None:
 
 def test_a_row_built_first_in_a_process_reads_like_any_other() -> None:
     # A fresh API process whose first request reads a household copy (no ORM object made yet).
-    code = (
+    done = _in_fresh_process(
         "from activities import rows; from models.records import Household;"
         "print(rows.build(Household, id='h', departement='75').departement)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.strip() == "75", done.stderr[-2000:]
 
@@ -43,13 +47,10 @@ def test_a_row_built_first_in_a_process_reads_like_any_other() -> None:
 def test_a_row_validated_first_in_a_process_reads_like_any_other() -> None:
     # A fresh worker whose first action is a first contact: its persons validated before any
     # ORM object was made.
-    code = (
+    done = _in_fresh_process(
         "from activities import rows; from models.records import Person;"
         "print(rows.validated(Person, {'household_id': 'h', 'nominative_consent': True})"
         ".household_id)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.strip() == "h", done.stderr[-2000:]
 
