@@ -99,14 +99,8 @@ def test_built_rows_reach_the_database_and_change_like_any_other(engine) -> None
         stored = session.get(Household, hid)
         assert stored is not None and stored.stage == "flash_evaluated"
         assert stored.departement == "75" and stored.created_at is not None
-        timeline = session.get(TimelineEvent, _event_id(session, hid))
+        timeline = session.exec(
+            select(TimelineEvent).where(TimelineEvent.household_id == hid)
+        ).one_or_none()
         assert timeline is not None and timeline.detail == {"note": "changed after building"}
         assert timeline.recorded_at is not None
-
-
-def _event_id(session: Session, household_id: str) -> int:
-    found = session.exec(
-        select(TimelineEvent.id).where(TimelineEvent.household_id == household_id)
-    ).one()
-    assert found is not None
-    return found
