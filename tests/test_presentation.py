@@ -22,7 +22,8 @@ from workflows.presentation import current_details, duration_fr, paris
             (10, 25, 1),
             (12, 31, 23),
         ]
-    ],
+    ]
+    + [datetime(2027, 2, 3, 4, 5, tzinfo=UTC)],  # single digits, padded as strftime pads them
 )
 def test_paris_matches_the_tz_database(moment: datetime) -> None:
     assert paris(moment) == moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %Hh%M")

@@ -19,8 +19,9 @@ def paris(moment: datetime) -> str:
         return day - timedelta(days=(day.weekday() + 1) % 7)
 
     summer = last_sunday(3) <= utc < last_sunday(10)
-    local = utc + timedelta(hours=2 if summer else 1)
-    return local.strftime("%d/%m/%Y à %Hh%M")
+    t = utc + timedelta(hours=2 if summer else 1)
+    # Not strftime: in the sandbox, each call imports `time` through its importer.
+    return f"{t.day:02d}/{t.month:02d}/{t.year:04d} à {t.hour:02d}h{t.minute:02d}"
 
 
 UNITS = {
