@@ -31,7 +31,7 @@ worker: $(STAMP)
 	$(BIN)/python worker.py
 
 api: $(STAMP) migrate
-	$(BIN)/uvicorn --factory api.main:app_factory --host $${SIAO_API_HOST:-127.0.0.1} --port $${SIAO_API_PORT:-8000}
+	$(BIN)/python -m core.api_server
 
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head

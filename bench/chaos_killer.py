@@ -47,7 +47,7 @@ class Chaos:
         now, kids, started = time.monotonic(), children(self.devstack), self.started()
         for pid, cmd in kids.items():
             first = self.first.setdefault(pid, now)
-            self.seen.setdefault(pid, cmd)
+            self.seen[pid] = cmd  # its latest: the API's `core.api_server` execs into uvicorn
             self.seen.update(children(pid))  # the worker's rules engine, its resource tracker
             if "worker.py" in cmd:
                 logged = self.logged.setdefault(pid, started if self.logged else 0)

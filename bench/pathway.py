@@ -185,13 +185,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     errors, rows = Errors(), []
     try:
         penv, port = project_env(workdir, db_url, address), free_port()
+        penv.update(SIAO_API_HOST="127.0.0.1", SIAO_API_PORT=str(port))
         # As `make up` runs them (its log levels, uvicorn's access log), logs in the workdir.
-        uvicorn = ["-m", "uvicorn", "--factory", "api.main:app_factory", "--host", "127.0.0.1"]
-        uvicorn += ["--port", str(port)]
         for name, cmd in (
             ("bare worker", ["-m", "bench.bare", address, BARE_QUEUE]),
             ("worker", [str(ROOT / "worker.py")]),
-            ("API", uvicorn),
+            ("API", ["-m", "core.api_server"]),
         ):
             services.append(Service(name, [sys.executable, *cmd], ROOT, penv, workdir))
         bare_worker, worker, api = services

@@ -182,7 +182,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     penv["SIAO_WORKER_MAX_CACHED_WORKFLOWS"] = str(args.cache)
     penv["SIAO_DEADLINE_WAKEUP_SPREAD_SECONDS"] = str(args.spread)  # read by the API at a start
     port = free_port()
-    uvicorn = ["-m", "uvicorn", "--factory", "api.main:app_factory", "--host", "127.0.0.1"]
+    penv.update(SIAO_API_HOST="127.0.0.1", SIAO_API_PORT=str(port))
     limits = httpx.Limits(max_connections=max(args.concurrency, args.sample_clients) * 2)
     points: list[Point] = []
     wake: Wakeup | None = None
@@ -193,7 +193,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
         try:
             for name, cmd in (
                 ("worker", [str(ROOT / "worker.py")]),
-                ("API", [*uvicorn, "--port", str(port)]),
+                ("API", ["-m", "core.api_server"]),
             ):
                 bench.services.append(Service(name, [sys.executable, *cmd], ROOT, penv, workdir))
             await start_api(http, bench.services, timeout=90)

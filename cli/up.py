@@ -118,10 +118,9 @@ def main() -> int:
         stop_signal=signal.SIGTERM,
     )
     worker = Supervised("le worker", [sys.executable, str(ROOT / "worker.py")], var / "worker.log")
-    uvicorn = ["-m", "uvicorn", "--factory", "api.main:app_factory", "--host", settings.api_host]
     api = Supervised(
         "l'API",
-        [sys.executable, *uvicorn, "--port", str(settings.api_port)],
+        [sys.executable, "-m", "core.api_server"],  # host, port, keep-alive: the settings
         var / "api.log",
         feminine=True,
     )

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     policies_accepted_dir: Path = VAR / "policies-accepted"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # How long the API keeps an idle connection open: longer than whoever sends it requests
+    # keeps theirs (a reverse proxy's upstream keep-alive, 60 s for nginx and most load
+    # balancers), so that the client, never the API, closes it (core/api_server.py says why).
+    api_keep_alive_seconds: int = Field(75, ge=1)
     # Authentication: local accounts sign tokens with `secret_key` (refused at its default
     # outside development); an OIDC provider may issue them instead (see README).
     secret_key: str = Field("", repr=False, description="clé de signature des jetons locaux")
