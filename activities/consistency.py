@@ -33,7 +33,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.consistency_db import Row, load_rows, purge, repair_row, stale_submissions, utc
 from activities.scrub import scrub
-from api.actions import UPDATE_WAIT_SECONDS
 from core import clock
 from core.settings import Settings
 from models.consistency import (
@@ -45,8 +44,13 @@ from models.consistency import (
     Unreachable,
     WorkflowWithoutHousehold,
 )
-from models.pathway import PathwayState
-from workflows.pathway import PathwayWorkflow, workflow_id
+from models.pathway import (
+    PATHWAY_STATE_QUERY,
+    PATHWAY_WORKFLOW,
+    UPDATE_WAIT_SECONDS,
+    PathwayState,
+    pathway_workflow_id,
+)
 
 log = structlog.get_logger()
 
@@ -57,8 +61,8 @@ SETTLE = timedelta(seconds=UPDATE_WAIT_SECONDS) + MARGIN
 # pathway is not running (never started, closed) go as soon as they are stale.
 IN_FLIGHT_LIMIT = timedelta(hours=24)
 QUERY_TIMEOUT = timedelta(seconds=10)
-RUNNING = "WorkflowType='PathwayWorkflow' AND ExecutionStatus='Running'"
-PREFIX = workflow_id("")
+RUNNING = f"WorkflowType='{PATHWAY_WORKFLOW}' AND ExecutionStatus='Running'"
+PREFIX = pathway_workflow_id("")
 BATCH = 1_000
 
 
@@ -104,7 +108,9 @@ async def live_state(
                     HouseholdWithoutWorkflow(**ids, status=name)
                 )
                 return None
-        state = await handle.query(PathwayWorkflow.state_query, rpc_timeout=QUERY_TIMEOUT)
+        state = await handle.query(
+            PATHWAY_STATE_QUERY, result_type=PathwayState, rpc_timeout=QUERY_TIMEOUT
+        )
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             missing = HouseholdWithoutWorkflow(**ids, status="not_found")
@@ -190,7 +196,7 @@ async def check(
     stale = await asyncio.to_thread(stale_submissions, engine, now - SETTLE, scope)
     for submission in stale if repair or purge_stale else []:
         in_flight = (
-            workflow_id(submission.household_id) in running
+            pathway_workflow_id(submission.household_id) in running
             and now - utc(submission.created_at) < IN_FLIGHT_LIMIT
         )
         if not in_flight:

@@ -34,13 +34,18 @@ from api.facts import RecordedFacts
 from api.security import household_copy_for
 from core.db import session_scope
 from models.failures import REFUSALS, Failure
-from models.pathway import Action, ActionInput, PathwayInput, PathwayState, Stage
+from models.pathway import (
+    UPDATE_WAIT_SECONDS,
+    Action,
+    ActionInput,
+    PathwayInput,
+    PathwayState,
+    Stage,
+)
 from models.records import Household, Submission, SubmissionStatus
 from models.views import ActionRefused, PathwayView
 from workflows import search_attributes as sa
 from workflows.pathway import PathwayWorkflow, workflow_id
-
-UPDATE_WAIT_SECONDS = 30  # how long a request waits for its pathway to apply the action
 
 
 def _hold_submission(

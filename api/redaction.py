@@ -22,15 +22,11 @@ from models.measures import Measure as MeasureRecord
 from models.measures import MeasureKind
 from models.pathway import Deadline
 from models.records import Household, Person
-from models.sensitivity import (
-    fact_sensitive,
-    field_sensitivity,
-    value_list,
-)
+from models.sensitivity import field_sensitivity, value_list
 from models.views import HouseholdDetail, HouseholdSummary, PathwayView
 from models.vocab import Coded, Flag, Theme
 from models.vocab_orientation import ExitSituation, Measure, NotHousingReason
-from rules.sensitivity import param_codes
+from rules.sensitivity import fact_sensitive, param_codes
 
 HIDDEN = "masqué (besoin d'en connaître)"
 EMPTY: tuple[Any, ...] = (None, [], "", {})

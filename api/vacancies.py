@@ -14,13 +14,13 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.actions import UPDATE_WAIT_SECONDS
 from api.errors import ApiError
 from api.offer import reaches
 from api.security import Principal
 from models.evaluations import InDepthEvaluation
 from models.failures import Failure
 from models.offer import EMERGENCY_KINDS, Place, PlaceStatus, PlaceStatusChange, Structure
+from models.pathway import UPDATE_WAIT_SECONDS
 from models.protocol import Consequence, ProtocolStep, vacancy_id
 from models.vacancy import Proposal, StallAlert, Vacancy, VacancyInput, VacancyState
 from models.vacancy_schemas import ProposalView, StallAlertView, VacancyView

@@ -14,7 +14,11 @@ from models.decisions import DeadlineDurations, Decision, Effects, Evaluation, F
 from models.vocab import AccompanimentIntensity, Coded, DeadlineKind
 from models.vocab_orientation import ExitSituation
 
+# The pathway's names, for the rooms that reach it without importing workflows/ (activities).
+PATHWAY_WORKFLOW = "PathwayWorkflow"
 PATHWAY_UPDATE = "act"  # the pathway's one update: every action goes through it
+PATHWAY_STATE_QUERY = "state_query"
+UPDATE_WAIT_SECONDS = 30  # how long a request waits for its pathway to apply the action
 
 
 def pathway_workflow_id(household_id: str) -> str:

@@ -48,7 +48,6 @@ from models.vocab_orientation import (
     PlaceType,
     RefusalReason,
 )
-from rules.vocabulary import FACTS
 
 
 class Sensitivity(Coded):
@@ -209,21 +208,6 @@ OTHER_FACTS: dict[str, type[Coded] | None] = {
     "exit_situation": ExitSituation,
     "dls_filed_on": None,  # a date
 }
-
-
-def fact_list(fact: str) -> type[Coded] | None:
-    spec = FACTS.get(fact)
-    return spec.codes if spec is not None else OTHER_FACTS.get(fact)
-
-
-def fact_sensitive(fact: str, value: Any) -> bool:
-    """Whether a fact, with this value, reveals a need-to-know detail (a fact nobody declared:
-    yes, until it is)."""
-    if fact in SENSITIVE_FACTS or (fact not in FACTS and fact not in OTHER_FACTS):
-        return True
-    codes = fact_list(fact)
-    values = value if isinstance(value, list | tuple) else [value]
-    return any(value_sensitivity(codes, v) is not None for v in values)
 
 
 def sensitive_codes() -> dict[str, Sensitivity]:

@@ -10,17 +10,33 @@ situation may not read them either.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from models.decisions import DecisionAction
 from models.pathway import DeadlineKind
-from models.sensitivity import fact_sensitive, value_sensitivity
+from models.sensitivity import OTHER_FACTS, SENSITIVE_FACTS, value_sensitivity
 from models.vocab import Coded, Flag, Theme
 from models.vocab_orientation import Measure
 from rules.conditions import All, AnyOf, Condition, Leaf, Not
 from rules.document import Rule
-from rules.vocabulary import ACTIONS
+from rules.vocabulary import ACTIONS, FACTS
 
 PRODUCED = (Flag, Theme, Measure)  # value lists the rules' actions write onto the household
+
+
+def fact_list(fact: str) -> type[Coded] | None:
+    spec = FACTS.get(fact)
+    return spec.codes if spec is not None else OTHER_FACTS.get(fact)
+
+
+def fact_sensitive(fact: str, value: Any) -> bool:
+    """Whether a fact, with this value, reveals a need-to-know detail (a fact nobody declared:
+    yes, until it is)."""
+    if fact in SENSITIVE_FACTS or (fact not in FACTS and fact not in OTHER_FACTS):
+        return True
+    codes = fact_list(fact)
+    values = value if isinstance(value, list | tuple) else [value]
+    return any(value_sensitivity(codes, v) is not None for v in values)
 
 
 def leaves(cond: Condition) -> list[Leaf]:

@@ -21,14 +21,13 @@ from models.sensitivity import (
     SENSITIVE_FIELDS,
     SENSITIVE_VALUES,
     VALUE_LISTS,
-    fact_sensitive,
 )
 from models.users import Role
 from models.views import HouseholdDetail, PathwayView
 from models.vocab import Theme
 from rules.book import NATIONAL, PolicyBook
 from rules.engine import rules_engine
-from rules.sensitivity import NOTHING_SHOWN, RuleDisclosure
+from rules.sensitivity import NOTHING_SHOWN, RuleDisclosure, fact_sensitive
 from rules.vocabulary import FACTS
 from tests import hunt
 

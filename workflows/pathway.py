@@ -20,7 +20,9 @@ from workflows.pathway_steps import ActionInSteps
 with workflow.unsafe.imports_passed_through():
     from models.failures import Failure
     from models.pathway import (
+        PATHWAY_STATE_QUERY,
         PATHWAY_UPDATE,
+        PATHWAY_WORKFLOW,
         Action,
         ActionInput,
         PathwayInput,
@@ -42,7 +44,7 @@ RECENT_SUBMISSIONS = 32  # enough for any client's retries after a continue-as-n
 workflow_id = pathway_workflow_id
 
 
-@workflow.defn(name="PathwayWorkflow")
+@workflow.defn(name=PATHWAY_WORKFLOW)
 class PathwayWorkflow(DeadlineWork, ActionInSteps):
     @workflow.init
     def __init__(self, inp: PathwayInput) -> None:
@@ -94,7 +96,7 @@ class PathwayWorkflow(DeadlineWork, ActionInSteps):
                     )
                 )
 
-    @workflow.query
+    @workflow.query(name=PATHWAY_STATE_QUERY)
     def state_query(self) -> PathwayState:
         return self.state
 
