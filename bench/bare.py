@@ -1,15 +1,20 @@
-"""The bare side of bench/pathway.py: the least a pathway can be, and its worker process.
+"""The bare sides of bench/pathway.py: the least a pathway can be, and its worker process.
 
     .venv/bin/python -m bench.bare ADDRESS TASK_QUEUE    (bench/pathway.py starts it)
 
-Plain Temporal: the SDK's default data converter and sandbox, none of the project's code.
+Plain Temporal: the SDK's default data converter and sandbox, none of the project's code. Two
+workflows: the bare one answers each update at once (the issue's comparison); the shaped one
+runs one local activity that does nothing before it answers, as a pathway's action runs one
+(`record_action`) — the SDK's own cost of the project's shape, with none of the project's work.
 """
 
 import asyncio
 import contextlib
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from temporalio import workflow
+from temporalio import activity, workflow
 
 UPDATES = 2  # as a pathway's first contact (update-with-start) and flash evaluation (update)
 
@@ -31,13 +36,46 @@ class BareWorkflow:
         return n
 
 
+@activity.defn(name="BenchShapedRecord")
+def record(n: int) -> int:
+    """Synchronous, in the worker's threads, as `record_action` is; does nothing."""
+    return n
+
+
+@workflow.defn(name="BenchShapedWorkflow")
+class ShapedWorkflow:
+    """Waits for two updates, each answered after one local activity, then ends."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: self.updates >= UPDATES)
+
+    @workflow.update
+    async def touch(self, n: int) -> int:
+        n = await workflow.execute_local_activity(
+            record, n, start_to_close_timeout=timedelta(seconds=30)
+        )
+        self.updates += 1
+        return n
+
+
 async def serve(address: str, task_queue: str) -> None:
     # Imported here: the workflow sandbox re-imports this module for each workflow.
     from temporalio.client import Client
     from temporalio.worker import Worker
 
     client = await Client.connect(address)
-    await Worker(client, task_queue=task_queue, workflows=[BareWorkflow]).run()
+    with ThreadPoolExecutor(16) as threads:  # as many as the project's worker
+        await Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[BareWorkflow, ShapedWorkflow],
+            activities=[record],
+            activity_executor=threads,
+        ).run()
 
 
 if __name__ == "__main__":

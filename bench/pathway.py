@@ -46,7 +46,7 @@ from bench._common import (  # noqa: E402
     run_bench,
     tree_cpu_seconds,
 )
-from bench.bare import BareWorkflow  # noqa: E402
+from bench.bare import BareWorkflow, ShapedWorkflow  # noqa: E402
 from bench.pathway_report import level_report, summary  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
 from core.dev_server import DEV_SERVER_FLAGS  # noqa: E402
@@ -69,19 +69,20 @@ def expect(response: httpx.Response, status: int, route: str) -> dict:
     return body
 
 
-def bare_op(client: Client) -> Op:
+def bare_op(client: Client, shaped: bool = False) -> Op:
+    """Update-with-start then one update; `shaped`: each update runs one local activity."""
+    wf = ShapedWorkflow if shaped else BareWorkflow
+
     async def op(n: int) -> None:
         wid = f"bench-bare-{uuid.uuid4()}"
         start = WithStartWorkflowOperation(
-            BareWorkflow.run,
+            wf.run,
             id=wid,
             task_queue=BARE_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        await client.execute_update_with_start_workflow(
-            BareWorkflow.touch, n, start_workflow_operation=start
-        )
-        await client.get_workflow_handle(wid).execute_update(BareWorkflow.touch, n)
+        await client.execute_update_with_start_workflow(wf.touch, n, start_workflow_operation=start)
+        await client.get_workflow_handle(wid).execute_update(wf.touch, n)
 
     return op
 
@@ -210,8 +211,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
             for clients in args.clients:
                 for service in services:
                     service.check()
+                bare_pids = {"worker": bare_worker.pid, **temporal}
                 sides = [
-                    ("bare", bare_op(env.client), {"worker": bare_worker.pid, **temporal}),
+                    ("bare", bare_op(env.client), bare_pids),
+                    ("shaped", bare_op(env.client, shaped=True), bare_pids),
                     (
                         "project",
                         project_op(http),
@@ -221,9 +224,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
                 results = await run_level(clients, sides, args, errors)
                 if errors.seen:
                     break
-                bare, project = results
+                bare, shaped, project = results
                 rows.append((clients, bare, project))
-                print(level_report(clients, bare, project, args.ops, args.warmup), flush=True)
+                print(
+                    level_report(clients, bare, project, args.ops, args.warmup, shaped),
+                    flush=True,
+                )
             rss = {s.name: peak_rss_mib(s.pid) for s in services}
     finally:
         for service in reversed(services):  # API first, then the workers

@@ -22,7 +22,7 @@ def test_bench_runs_and_prints_its_ratios(tmp_path: Path) -> None:
     args += ["--warmup", "1", "--timeout", "30", "--workdir", str(workdir)]
     out = run_bench("pathway.py", args, tmp_path, timeout=150)
     for clients in (1, 2):
-        for side in ("bare", "project"):  # ops/s, p50, p99, then CPU ms/op
+        for side in ("bare", "shaped", "project"):  # ops/s, p50, p99, then CPU ms/op
             assert re.search(
                 rf"^== {clients} client\(s\)(?:.*\n)*?{side}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}"
                 rf"\s+{NUMBER}",
@@ -35,6 +35,8 @@ def test_bench_runs_and_prints_its_ratios(tmp_path: Path) -> None:
             re.M,
         ), out
         assert re.search(rf"^target @ {clients}: CPU worker\+API {NUMBER} ms/op <= 25: ", out, re.M)
+        floor = rf"^shape's floor @ {clients}: .* {NUMBER} ms/op; project .* {NUMBER} ms/op, "
+        assert re.search(floor + rf"of which -?{NUMBER} above that floor$", out, re.M), out
     # The targets, each with its verdict: p50 alone, throughput and p99 under load.
     assert re.search(rf"^target @ 1: p50 ratio {NUMBER} <= 1.3: (met|NOT met)$", out, re.M), out
     assert re.search(rf"^target @ 2: throughput ratio {NUMBER} >= 0.5: (met|NOT met)$", out, re.M)
