@@ -46,11 +46,14 @@ from bench._common import (  # noqa: E402
     run_bench,
     tree_cpu_seconds,
 )
-from bench.bare import BareWorkflow, ShapedWorkflow  # noqa: E402
+from bench.bare import BareWorkflow  # noqa: E402
+from bench.bare_api import ADDRESS, TASK_QUEUE  # noqa: E402
 from bench.pathway_report import level_report, summary  # noqa: E402
+from core.api_server import uvicorn_args  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
 from core.dev_server import DEV_SERVER_FLAGS  # noqa: E402
 from core.ports import free_port  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -69,20 +72,31 @@ def expect(response: httpx.Response, status: int, route: str) -> dict:
     return body
 
 
-def bare_op(client: Client, shaped: bool = False) -> Op:
-    """Update-with-start then one update; `shaped`: each update runs one local activity."""
-    wf = ShapedWorkflow if shaped else BareWorkflow
-
+def bare_op(client: Client) -> Op:
     async def op(n: int) -> None:
         wid = f"bench-bare-{uuid.uuid4()}"
         start = WithStartWorkflowOperation(
-            wf.run,
+            BareWorkflow.run,
             id=wid,
             task_queue=BARE_QUEUE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        await client.execute_update_with_start_workflow(wf.touch, n, start_workflow_operation=start)
-        await client.get_workflow_handle(wid).execute_update(wf.touch, n)
+        await client.execute_update_with_start_workflow(
+            BareWorkflow.touch, n, start_workflow_operation=start
+        )
+        await client.get_workflow_handle(wid).execute_update(BareWorkflow.touch, n)
+
+    return op
+
+
+def shaped_op(http: httpx.AsyncClient) -> Op:
+    """The project's shape with none of its work: two requests to bench/bare_api.py, each one
+    update of ShapedWorkflow running one local activity that does nothing."""
+
+    async def op(_: int) -> None:
+        wid = expect(await http.post("/households"), 201, "POST /households (shaped)")
+        act = await http.post(f"/households/{wid['household_id']}/act")
+        expect(act, 200, "POST /households/{id}/act (shaped)")
 
     return op
 
@@ -142,13 +156,15 @@ def project_env(workdir: Path, db_url: str, address: str) -> dict[str, str]:
     return env
 
 
-async def start_api(http: httpx.AsyncClient, services: list[Service], timeout: float) -> None:
+async def start_api(
+    http: httpx.AsyncClient, services: list[Service], timeout: float, path: str = "/health"
+) -> None:
     """Wait for /health (database and Temporal reachable), the processes still alive."""
     for _ in range(int(timeout * 10)):
         for service in services:
             service.check()
         try:
-            if (await http.get("/health")).status_code == 200:
+            if (await http.get(path)).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -185,36 +201,53 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     services: list[Service] = []
     errors, rows = Errors(), []
     try:
-        penv, port = project_env(workdir, db_url, address), free_port()
+        penv, port, bare_port = project_env(workdir, db_url, address), free_port(), free_port()
         penv.update(SIAO_API_HOST="127.0.0.1", SIAO_API_PORT=str(port))
+        penv.update({ADDRESS: address, TASK_QUEUE: BARE_QUEUE})  # read by the bare API alone
+        # The bare front served as the API is (the same uvicorn flags), on its own port.
+        bare_front = Settings(environment="development", api_host="127.0.0.1", api_port=bare_port)
         # As `make up` runs them (its log levels, uvicorn's access log), logs in the workdir.
         for name, cmd in (
             ("bare worker", ["-m", "bench.bare", address, BARE_QUEUE]),
+            ("bare API", uvicorn_args(bare_front, app="bench.bare_api:app_factory")),
             ("worker", [str(ROOT / "worker.py")]),
             ("API", ["-m", "core.api_server"]),
         ):
             services.append(Service(name, [sys.executable, *cmd], ROOT, penv, workdir))
-        bare_worker, worker, api = services
-        base, limits = f"http://127.0.0.1:{port}", httpx.Limits(max_connections=max(args.clients))
-        async with httpx.AsyncClient(
-            base_url=base, limits=limits, timeout=args.timeout, trust_env=False
-        ) as http:
+        bare_worker, bare_api, worker, api = services
+        limits = httpx.Limits(max_connections=max(args.clients))
+        async with (
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}",
+                limits=limits,
+                timeout=args.timeout,
+                trust_env=False,
+            ) as http,
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{bare_port}",
+                limits=limits,
+                timeout=args.timeout,
+                trust_env=False,
+            ) as bare_http,
+        ):
             await start_api(http, services, timeout=90)
+            await start_api(bare_http, services, timeout=90, path="/docs")
             await log_in(http, db_url)
             print(
                 f"clients {args.clients}, {args.ops} operations a side per level in "
                 f"{args.rounds} alternating rounds (+{args.warmup} warmup); CPU ms/op: worker = "
-                "bench.bare (bare) or worker.py (project), API = uvicorn (api.main:app_factory), "
+                "bench.bare (bare, shaped) or worker.py (project), API = uvicorn "
+                "(bench.bare_api for shaped, api.main:app_factory for project), "
                 "temporal = the dev server",
                 flush=True,
             )
             for clients in args.clients:
                 for service in services:
                     service.check()
-                bare_pids = {"worker": bare_worker.pid, **temporal}
+                shaped_pids = {"worker": bare_worker.pid, "API": bare_api.pid, **temporal}
                 sides = [
-                    ("bare", bare_op(env.client), bare_pids),
-                    ("shaped", bare_op(env.client, shaped=True), bare_pids),
+                    ("bare", bare_op(env.client), {"worker": bare_worker.pid, **temporal}),
+                    ("shaped", shaped_op(bare_http), shaped_pids),
                     (
                         "project",
                         project_op(http),

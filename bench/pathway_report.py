@@ -45,9 +45,9 @@ def targets(clients: int, bare: Result, project: Result) -> list[str]:
     return found
 
 
-def own_cpu(project: Result) -> float:
-    """The project's own CPU per operation: its worker (with the rules child) and its API."""
-    return project.cpu_ms.get("worker", math.nan) + project.cpu_ms.get("API", math.nan)
+def own_cpu(side: Result) -> float:
+    """A side's CPU per operation in its worker (with the rules child) and its API."""
+    return side.cpu_ms.get("worker", math.nan) + side.cpu_ms.get("API", math.nan)
 
 
 def level_report(
@@ -70,12 +70,11 @@ def level_report(
     lines.append(
         f"ratio project/bare @ {clients}: throughput {tput:.3f}, p50 {p50:.3f}, p99 {p99:.3f}"
     )
-    if shaped:  # the SDK's cost of the project's shape: what no code of ours could go under
-        floor = shaped.cpu_ms.get("worker", math.nan)
+    if shaped:  # the shape's own price: what no code of ours could go under
+        floor, own = own_cpu(shaped), own_cpu(project)
         lines.append(
-            f"shape's floor @ {clients}: bare worker with one local activity per update "
-            f"{floor:.1f} ms/op; project worker + API {own_cpu(project):.1f} ms/op, of which "
-            f"{own_cpu(project) - floor:.1f} above that floor"
+            f"shape's floor @ {clients}: worker + API {floor:.1f} ms/op with none of the "
+            f"project's work; project {own:.1f} ms/op, {own - floor:.1f} above the floor"
         )
     lines += [f"target @ {clients}: {t}" for t in targets(clients, bare, project)]
     return "\n".join(lines)

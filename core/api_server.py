@@ -21,13 +21,13 @@ from core.settings import Settings, get_settings
 APP = "api.main:app_factory"  # built by uvicorn in its process: nothing is built at import
 
 
-def uvicorn_args(settings: Settings) -> list[str]:
-    """uvicorn's command line, after the Python interpreter."""
+def uvicorn_args(settings: Settings, app: str = APP) -> list[str]:
+    """uvicorn's command line, after the Python interpreter (`app`: the benches' bare front)."""
     return [
         "-m",
         "uvicorn",
         "--factory",
-        APP,
+        app,
         "--host",
         settings.api_host,
         "--port",
