@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
-from bench.bare import ShapedWorkflow
+from bench.bare import ShapedWorkflow, first_update
 
 ADDRESS = "BENCH_TEMPORAL_ADDRESS"
 TASK_QUEUE = "BENCH_TASK_QUEUE"
@@ -34,15 +33,7 @@ def app_factory() -> FastAPI:
     async def first_contact(request: Request) -> dict[str, str]:
         client: Client = request.app.state.client
         wid = f"bench-shaped-{uuid.uuid4()}"
-        start = WithStartWorkflowOperation(
-            ShapedWorkflow.run,
-            id=wid,
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await client.execute_update_with_start_workflow(
-            ShapedWorkflow.touch, 1, start_workflow_operation=start
-        )
+        await first_update(client, ShapedWorkflow, wid, queue)
         return {"household_id": wid}
 
     @app.post("/households/{wid}/act")

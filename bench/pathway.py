@@ -28,8 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # first, always: bench/ (sys.path[0]) holds a rules.py
 
 import httpx  # noqa: E402
-from temporalio.client import Client, WithStartWorkflowOperation  # noqa: E402
-from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
+from temporalio.client import Client  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from api import examples  # noqa: E402
@@ -46,7 +45,7 @@ from bench._common import (  # noqa: E402
     run_bench,
     tree_cpu_seconds,
 )
-from bench.bare import BareWorkflow  # noqa: E402
+from bench.bare import BareWorkflow, first_update  # noqa: E402
 from bench.bare_api import ADDRESS, TASK_QUEUE  # noqa: E402
 from bench.pathway_report import level_report, summary  # noqa: E402
 from core.api_server import uvicorn_args  # noqa: E402
@@ -75,15 +74,7 @@ def expect(response: httpx.Response, status: int, route: str) -> dict:
 def bare_op(client: Client) -> Op:
     async def op(n: int) -> None:
         wid = f"bench-bare-{uuid.uuid4()}"
-        start = WithStartWorkflowOperation(
-            BareWorkflow.run,
-            id=wid,
-            task_queue=BARE_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await client.execute_update_with_start_workflow(
-            BareWorkflow.touch, n, start_workflow_operation=start
-        )
+        await first_update(client, BareWorkflow, wid, BARE_QUEUE)
         await client.get_workflow_handle(wid).execute_update(BareWorkflow.touch, n)
 
     return op
@@ -156,6 +147,14 @@ def project_env(workdir: Path, db_url: str, address: str) -> dict[str, str]:
     return env
 
 
+def http_client(port: int, args: argparse.Namespace) -> httpx.AsyncClient:
+    """The clients' connections to one API, as many as the most clients of a level."""
+    limits = httpx.Limits(max_connections=max(args.clients))
+    return httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=args.timeout, trust_env=False
+    )
+
+
 async def start_api(
     http: httpx.AsyncClient, services: list[Service], timeout: float, path: str = "/health"
 ) -> None:
@@ -215,21 +214,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
         ):
             services.append(Service(name, [sys.executable, *cmd], ROOT, penv, workdir))
         bare_worker, bare_api, worker, api = services
-        limits = httpx.Limits(max_connections=max(args.clients))
-        async with (
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}",
-                limits=limits,
-                timeout=args.timeout,
-                trust_env=False,
-            ) as http,
-            httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{bare_port}",
-                limits=limits,
-                timeout=args.timeout,
-                trust_env=False,
-            ) as bare_http,
-        ):
+        async with http_client(port, args) as http, http_client(bare_port, args) as bare_http:
             await start_api(http, services, timeout=90)
             await start_api(bare_http, services, timeout=90, path="/docs")
             await log_in(http, db_url)
