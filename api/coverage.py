@@ -3,7 +3,9 @@
 A commune is covered when an active team or centre of the département has it in its zone
 (`OutreachZone`); a white zone is a commune of the département where households were met or
 reported over the period (`Household.commune`, `Household.encountered_at`) and that none
-covers. Counts are masked under 5, as `GET /statistics` does, before anything is drawn.
+covers. Beside them, the capacity against the need: households met over the period and the
+flash evaluations a week the active teams declare. Counts of households are masked under 5, as
+`GET /statistics` does, before anything is drawn.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -55,7 +57,14 @@ def white_zones(s: Session, departement: str, start: date | None, end: date | No
     without = s.exec(
         select(func.count()).select_from(Household).where(*met, col(Household.commune).is_(None))
     ).one()
-    teams = s.exec(select(func.count()).select_from(OutreachTeam).where(*active)).one()
+    met_count = s.exec(select(func.count()).select_from(Household).where(*met)).one()
+    teams, capacity, undeclared = s.exec(
+        select(
+            func.count(),
+            func.coalesce(func.sum(OutreachTeam.evaluation_capacity), 0),
+            func.count() - func.count(col(OutreachTeam.evaluation_capacity)),
+        ).where(*active)
+    ).one()
     communes_covered = s.exec(select(func.count()).select_from(covered.subquery())).one()
     zones = [WhiteZone(commune=c, households=masked(h), people=masked(p)) for c, h, p in rows]
     # Ordered by the published figures only: masked cells last, by commune code, so the order
@@ -75,6 +84,9 @@ def white_zones(s: Session, departement: str, start: date | None, end: date | No
         communes_covered=communes_covered,
         communes_met=communes_met,
         households_without_commune=masked(without),
+        households_met=masked(met_count),
+        weekly_evaluation_capacity=capacity,
+        teams_without_capacity=undeclared,
         white_zones=zones,
     )
 
@@ -98,6 +110,15 @@ def _section(report: WhiteZones) -> str:
         f"dans {report.communes_met} commune(s), dont {len(report.white_zones)} sans aucune "
         "équipe (zones blanches). Ménages rencontrés sans commune renseignée : "
         f"{escape(str(report.households_without_commune))}.</p>",
+        f"<p>Ménages rencontrés ou signalés sur la période : "
+        f"{escape(str(report.households_met))}. Capacité d'évaluation déclarée par les équipes "
+        f"en activité : {report.weekly_evaluation_capacity} évaluation(s) flash par semaine"
+        + (
+            f" ({report.teams_without_capacity} équipe(s) sans capacité déclarée)"
+            if report.teams_without_capacity
+            else ""
+        )
+        + ".</p>",
     ]
     if not report.white_zones:
         return "\n".join([*head, "<p>Aucune zone blanche sur la période.</p></section>"])

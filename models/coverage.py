@@ -150,6 +150,16 @@ class WhiteZones(BaseModel):
     households_without_commune: int | str = Field(
         description="ménages rencontrés sans commune renseignée (« < 5 » : masqué)"
     )
+    households_met: int | str = Field(
+        description="ménages rencontrés ou signalés sur la période (« < 5 » : masqué)"
+    )
+    weekly_evaluation_capacity: int = Field(
+        description="évaluations flash par semaine que les équipes en activité déclarent pouvoir "
+        "mener, à rapprocher des ménages rencontrés (R-COORD-1)"
+    )
+    teams_without_capacity: int = Field(
+        description="équipes et centres en activité sans capacité d'évaluation déclarée"
+    )
     white_zones: list[WhiteZone] = Field(
         description="communes non couvertes, les plus touchées d'abord"
     )

@@ -101,7 +101,10 @@ async def test_teams_have_zones_and_hours_checked_in_french(http, settings, engi
 async def test_white_zones_are_where_people_are_met_and_no_team_goes(
     http, worked, settings, engine
 ):
-    team = ok(await http.post("/coverage/teams", json=_team()), 201)
+    [before] = ok(await http.get("/coverage/white-zones", params={"departement": "93"}))
+    team = ok(await http.post("/coverage/teams", json=_team()), 201)  # 40 evaluations a week
+    undeclared = _team(evaluation_capacity=None, communes=ELSEWHERE)  # not where BUSY is
+    ok(await http.post("/coverage/teams", json=undeclared), 201)
     await _meet(http, COVERED)
     for _ in range(5):
         await _meet(http, BUSY)  # 5 households, 5 people: shown as they are
@@ -119,12 +122,19 @@ async def test_white_zones_are_where_people_are_met_and_no_team_goes(
     assert order == [BUSY, QUIET]  # the largest first, masked ones last
     [report] = reports
     assert report["households_without_commune"] != 0 and report["teams_active"] >= 1
-    # Outside the period: nothing; a stopped team covers nothing.
+    # What the teams say they can evaluate, beside how many households were met (R-COORD-1).
+    capacity = before["weekly_evaluation_capacity"]
+    assert report["weekly_evaluation_capacity"] == capacity + 40
+    assert report["teams_without_capacity"] == before["teams_without_capacity"] + 1
+    assert report["households_met"] >= 8  # BUSY 5, QUIET, COVERED, no commune (others' too)
+    # Outside the period: nothing; a stopped team covers nothing and evaluates nothing.
     later = {"departement": "93", "from": "2099-01-01"}
-    assert _zones(ok(await http.get("/coverage/white-zones", params=later))) == {}
+    [empty] = ok(await http.get("/coverage/white-zones", params=later))
+    assert empty["white_zones"] == [] and empty["households_met"] == 0
     ok(await http.put(f"/coverage/teams/{team['id']}", json=_team(name=team["name"], active=False)))
-    zones = _zones(ok(await http.get("/coverage/white-zones", params={"departement": "93"})))
-    assert zones[COVERED] == ("< 5", "< 5")
+    [report] = ok(await http.get("/coverage/white-zones", params={"departement": "93"}))
+    assert _zones([report])[COVERED] == ("< 5", "< 5")
+    assert report["weekly_evaluation_capacity"] == capacity
 
     # The State observer reads the same anonymous figures, as a page: its chart, its table.
     async with as_account(http, login(settings, engine, ["observateur"], ["93"])) as state:
@@ -135,6 +145,7 @@ async def test_white_zones_are_where_people_are_met_and_no_team_goes(
         assert html.index("<svg") < html.index("<table>")  # the data beneath the chart
         assert f'<th scope="row">{BUSY}</th><td>5</td><td>5</td>' in html
         assert f'<th scope="row">{QUIET}</th><td>&lt; 5</td><td>&lt; 5</td>' in html
+        assert f"Capacité d'évaluation déclarée par les équipes en activité : {capacity} " in html
         assert "<script" not in html and "http" not in html.replace("http://www.w3.org", "")
         assert (await state.get("/households")).status_code == 403  # figures only
         reports = ok(await state.get("/coverage/white-zones"))

@@ -1,25 +1,10 @@
 """The `ranking` section of the policy files (issue 11): the national order, a département's own
 order in its place, and every mistake refused with its line, in French."""
 
-from pathlib import Path
-
-import pytest
-
 from models.vocab_orientation import RankingCriterion
-from rules.book import NATIONAL, PolicyBook
-from rules.document import PolicyInvalid
-from rules.engine import rules_engine
-from rules.policy_text import Issue
+from tests.policy_texts import HEADER, NATIONAL_TEXT, book, issues_of
 
-POLICIES = Path(__file__).parent.parent / "policies"
-NATIONAL_TEXT = (POLICIES / f"{NATIONAL}.yaml").read_text(encoding="utf-8")
-HEADER = 'departement: "93"\nversion: "r"\neffective_date: 2026-12-01\nauthor: Test\n'
-HEADER += "description: essai\n"
 C = RankingCriterion
-
-
-def book() -> PolicyBook:
-    return PolicyBook(POLICIES, None, rules_engine())
 
 
 def test_national_order_and_paris_order() -> None:
@@ -32,12 +17,6 @@ def test_a_departement_order_replaces_the_national_one() -> None:
     local = HEADER + "ranking:\n  - syplo\n  - anciennete\n"
     policy = book().build("93", NATIONAL_TEXT, local, "ranking-test")
     assert policy.ranking == (C.SYPLO, C.ANCIENNETE)
-
-
-def issues_of(local: str) -> list[Issue]:
-    with pytest.raises(PolicyInvalid) as err:
-        book().build("93", NATIONAL_TEXT, local, "ranking-test")
-    return err.value.issues
 
 
 def test_unknown_or_repeated_criteria_are_refused_with_their_line() -> None:

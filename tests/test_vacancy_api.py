@@ -37,10 +37,12 @@ async def _at_commission(http: httpx.AsyncClient, **first: Any) -> str:
     return hid
 
 
-async def _vacancy(http: httpx.AsyncClient, name: str, **structure: Any) -> tuple[int, str]:
+async def _vacancy(
+    http: httpx.AsyncClient, name: str, place: dict | None = None, **structure: Any
+) -> tuple[int, str]:
     body = {"name": name, "departement": "75", "kind": "chrs", "commune": "75056", **structure}
     sid = ok(await http.post("/structures", json=body), 201)["id"]
-    place = {"label": "Chambre 3", "status": "occupied"}
+    place = place or {"label": "Chambre 3", "status": "occupied"}
     pid = ok(await http.post(f"/structures/{sid}/places", json=place), 201)["id"]
     ok(await http.post(f"/places/{pid}/vacancy", json={"reason": "fin de séjour"}))
 
@@ -187,3 +189,36 @@ async def test_seniority_is_lost_only_as_the_reason_says_and_lists_sort_by_it(ht
     items = ok(await http.get("/households", params=params))["items"]
     ids = [i["id"] for i in items]
     assert ids.index(newer) < ids.index(older)
+
+
+async def test_an_iml_unit_keeps_its_lease_terms_and_its_admission_is_housing(
+    http, worked, settings, engine
+):
+    """R-HOUS-4: the IML stock with its address, rent, charges and convention; an IML
+    orientation that ends in admission takes the household to housing, not to shelter."""
+    name = f"Solibail {uuid.uuid4().hex[:6]}"
+    lease = {
+        "address": "12 rue des Lilas, 75020 Paris",
+        "rent": 640,
+        "charges": 85,
+        "convention": "Solibail 2026-014",
+        "convention_start": "2026-01-01",
+        "convention_end": "2028-12-31",
+    }
+    unit = {"label": "T2 Lilas", "unit_type": "t2", "beds": 3, "status": "occupied", **lease}
+    pid, vid = await _vacancy(http, name, unit, kind="iml")
+    (row,) = [p for p in ok(await http.get("/places")) if p["id"] == pid]
+    assert {k: row[k] for k in lease} == lease and row["kind"] == "iml"
+    bad = await http.post(f"/structures/{row['structure_id']}/places", json={**unit, "rent": -5})
+    assert bad.status_code == 422  # and nothing else recorded
+    assert [p["id"] for p in ok(await http.get("/places")) if p["structure"] == name] == [pid]
+
+    hid = await _at_commission(http)
+    ok(await http.post(f"/vacancies/{vid}/proposals", json={"household_id": hid}))
+    url = f"/vacancies/{vid}/proposals/{hid}"
+    async with as_account(http, login(settings, engine, ["gestionnaire"], ["75"], [name])) as iml:
+        ok(await iml.post(f"{url}/structure-answer", json={"answer": "acceptee"}))
+        ok(await http.post(f"{url}/household-answer", json={"answer": "acceptee"}))
+        admitted = {"admitted_on": clock.now().date().isoformat()}
+        assert ok(await iml.post(f"{url}/admission", json=admitted))["filled_by"] == hid
+    assert await _stage(http, hid) == "housed"  # a CHRS admission is `admitted` (above)
