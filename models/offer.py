@@ -122,6 +122,9 @@ class Place(SQLModel, table=True):
     household_id: str | None = Field(default=None, max_length=36)
     # Emergency shelter: kept past the morning's release until this day (a prolongation).
     held_until: date | None = None
+    # Reserved to the Prefect (contingent préfectoral): a pension de famille's or résidence
+    # accueil's State quota is told apart from its other places (R-RES-2, R-HOUS-5).
+    state_quota: bool = False
     address: str | None = Field(default=None, max_length=200)
     rent: int | None = None
     charges: int | None = None

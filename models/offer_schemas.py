@@ -56,6 +56,7 @@ class PlaceCreate(Body):
     status: PlaceStatus = Field(
         PlaceStatus.VACANT, description="statut initial (pas `proposed` : hors protocole)"
     )
+    state_quota: bool = Field(False, description="réservée au contingent préfectoral")
     address: str | None = Field(None, max_length=200, description="IML : adresse")
     rent: int | None = Field(None, ge=0, le=10_000, description="IML : loyer négocié (€)")
     charges: int | None = Field(None, ge=0, le=10_000, description="IML : charges (€)")
@@ -78,6 +79,7 @@ class PlaceView(BaseModel):
     accessible: bool
     status: PlaceStatus
     status_since: Moment
+    state_quota: bool = False
     address: str | None = None
     rent: int | None = None
     charges: int | None = None
@@ -120,7 +122,7 @@ class StatusChangeView(BaseModel):
 
 
 class OfferCount(BaseModel):
-    """Places of one type, commune and funding, by status."""
+    """Places of one type, commune and funding, by status; and those of the State quota."""
 
     departement: str
     kind: StructureKind
@@ -131,3 +133,5 @@ class OfferCount(BaseModel):
     proposed: int
     occupied: int
     unavailable: int
+    state_quota: int = Field(description="dont places du contingent préfectoral")
+    state_quota_vacant: int = Field(description="dont places du contingent préfectoral vacantes")

@@ -131,3 +131,25 @@ async def test_eligibility_requirements_are_checked_against_the_vocabulary(http)
         assert r.status_code == 422, r.text
         assert r.json()["detail"].startswith("Saisie invalide")
         assert message in r.json()["erreurs"][0]["message"], r.json()
+
+
+async def test_the_state_quota_is_told_apart_in_the_place_and_the_live_count(http):
+    """R-RES-2, R-HOUS-5: a résidence accueil's places reserved to the Prefect (contingent
+    préfectoral) are marked one by one and counted apart, vacant ones too."""
+    sid = await _structure(http, "Résidence du Canal", "residence_accueil", funding="autre")
+    query = {"kind": "residence_accueil", "funding": "autre"}
+    zero = {"total": 0, "vacant": 0, "state_quota": 0, "state_quota_vacant": 0}
+    counts = ok(await http.get("/offer", params=query))
+    before = next((c for c in counts if c["commune"] == "75056"), zero)
+    reserved = []
+    for quota in (True, True, False):
+        body = {"label": "Studio", "status": "occupied", "state_quota": quota}
+        place = ok(await http.post(f"/structures/{sid}/places", json=body), 201)
+        assert place["state_quota"] is quota
+        reserved += [place["id"]] if quota else []
+    ok(await http.post(f"/places/{reserved[0]}/vacancy", json={"reason": "départ"}))
+    after = _row(ok(await http.get("/offer", params=query)), "residence_accueil")
+    assert after["total"] == before["total"] + 3
+    assert after["state_quota"] == before["state_quota"] + 2
+    assert after["state_quota_vacant"] == before["state_quota_vacant"] + 1
+    assert after["vacant"] == before["vacant"] + 1

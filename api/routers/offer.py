@@ -254,17 +254,23 @@ async def live_offer(
     commune: Annotated[str | None, Query(pattern=r"^[0-9AB]{5}$")] = None,
     funding: Funding | None = None,
 ) -> list[OfferCount]:
-    """Places par type de structure, commune et financement, et par statut : compté en SQL à
-    chaque appel, dans vos départements (un gestionnaire : ses structures)."""
+    """Places par type de structure, commune et financement, et par statut, dont celles du
+    contingent préfectoral : compté en SQL à chaque appel, dans vos départements (un
+    gestionnaire : ses structures)."""
     keys = tuple(
         col(c)
         for c in (Structure.departement, Structure.kind, Structure.commune, Structure.funding)
     )
 
     def work(session: Session) -> list[OfferCount]:
-        query: Any = sql_select(*keys, func.count(col(Place.id)), *(_count(s) for s in S)).join(
-            Place, col(Place.structure_id) == col(Structure.id)
-        )
+        quota = col(Place.state_quota).is_(True)
+        query: Any = sql_select(
+            *keys,
+            func.count(col(Place.id)),
+            *(_count(s) for s in S),
+            func.sum(case((quota, 1), else_=0)),
+            func.sum(case((quota & (col(Place.status) == S.VACANT.value), 1), else_=0)),
+        ).join(Place, col(Place.structure_id) == col(Structure.id))
         query = query.where(col(Structure.departement).in_(who.departements))
         if who.structure_scoped:
             query = query.where(col(Structure.name).in_(who.structures))
@@ -273,6 +279,7 @@ async def live_offer(
                 query = query.where(column == value)
         rows = session.exec(query.group_by(*keys).order_by(*keys)).all()
         names = ["departement", "kind", "commune", "funding", "total", *S]
+        names += ["state_quota", "state_quota_vacant"]
         return [OfferCount.model_validate(dict(zip(names, row, strict=True))) for row in rows]
 
     return await _read(engine, work)
