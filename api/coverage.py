@@ -54,10 +54,11 @@ def white_zones(s: Session, departement: str, start: date | None, end: date | No
     communes_met = s.exec(
         select(func.count(distinct(col(Household.commune)))).where(*met, with_commune)
     ).one()
-    without = s.exec(
-        select(func.count()).select_from(Household).where(*met, col(Household.commune).is_(None))
+    met_count, without = s.exec(
+        select(func.count(), func.count() - func.count(col(Household.commune)))
+        .select_from(Household)
+        .where(*met)
     ).one()
-    met_count = s.exec(select(func.count()).select_from(Household).where(*met)).one()
     teams, capacity, undeclared = s.exec(
         select(
             func.count(),

@@ -158,7 +158,8 @@ def http_client(port: int, args: argparse.Namespace) -> httpx.AsyncClient:
 async def start_api(
     http: httpx.AsyncClient, services: list[Service], timeout: float, path: str = "/health"
 ) -> None:
-    """Wait for /health (database and Temporal reachable), the processes still alive."""
+    """Wait for `path` to answer 200 (the project's /health: database and Temporal
+    reachable), the processes still alive."""
     for _ in range(int(timeout * 10)):
         for service in services:
             service.check()

@@ -51,12 +51,12 @@ def own_cpu(side: Result) -> float:
 
 
 def level_report(
-    clients: int, bare: Result, project: Result, ops: int, warmup: int, shaped: Result | None = None
+    clients: int, bare: Result, project: Result, ops: int, warmup: int, shaped: Result
 ) -> str:
     head = f"{'side':<10}{'ops/s':>8}{'p50 ms':>9}{'p99 ms':>9}   CPU ms/op:"
     head += f"{'worker':>8}{'API':>8}{'temporal':>10}"
     lines = [f"\n== {clients} client(s): {ops} operations a side (+{warmup} warmup) ==", head]
-    for r in (bare, shaped, project) if shaped else (bare, project):
+    for r in (bare, shaped, project):
         cpu = "".join(
             f"{r.cpu_ms[k]:>{w}.1f}" if k in r.cpu_ms else f"{'-':>{w}}"
             for k, w in (("worker", 8), ("API", 8), ("temporal", 10))
@@ -70,12 +70,11 @@ def level_report(
     lines.append(
         f"ratio project/bare @ {clients}: throughput {tput:.3f}, p50 {p50:.3f}, p99 {p99:.3f}"
     )
-    if shaped:  # the shape's own price: what no code of ours could go under
-        floor, own = own_cpu(shaped), own_cpu(project)
-        lines.append(
-            f"shape's floor @ {clients}: worker + API {floor:.1f} ms/op with none of the "
-            f"project's work; project {own:.1f} ms/op, {own - floor:.1f} above the floor"
-        )
+    floor, own = own_cpu(shaped), own_cpu(project)  # what no code of ours could go under
+    lines.append(
+        f"shape's floor @ {clients}: worker + API {floor:.1f} ms/op with none of the "
+        f"project's work; project {own:.1f} ms/op, {own - floor:.1f} above the floor"
+    )
     lines += [f"target @ {clients}: {t}" for t in targets(clients, bare, project)]
     return "\n".join(lines)
 

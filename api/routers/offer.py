@@ -241,8 +241,9 @@ async def place_history(
     return await _read(engine, work)
 
 
-def _count(status: PlaceStatus) -> Any:
-    return func.sum(case((col(Place.status) == status.value, 1), else_=0))
+def _count(where: Any) -> Any:
+    """How many of a group's places meet `where`."""
+    return func.sum(case((where, 1), else_=0))
 
 
 @router.get("/offer", response_model=list[OfferCount], summary="L'offre en temps réel")
@@ -267,9 +268,9 @@ async def live_offer(
         query: Any = sql_select(
             *keys,
             func.count(col(Place.id)),
-            *(_count(s) for s in S),
-            func.sum(case((quota, 1), else_=0)),
-            func.sum(case((quota & (col(Place.status) == S.VACANT.value), 1), else_=0)),
+            *(_count(col(Place.status) == s.value) for s in S),
+            _count(quota),
+            _count(quota & (col(Place.status) == S.VACANT.value)),
         ).join(Place, col(Place.structure_id) == col(Structure.id))
         query = query.where(col(Structure.departement).in_(who.departements))
         if who.structure_scoped:
